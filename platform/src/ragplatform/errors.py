@@ -1,0 +1,62 @@
+"""One error tree for the whole platform.
+
+Adapters translate their driver's exceptions into these; only ``ragserve``
+maps them to HTTP status codes (in one exception handler).
+
+    RagPlatformError
+    ├── NotFound            a thing asked for by id/name does not exist      → 404
+    ├── Conflict            it exists already / a concurrent change won       → 409
+    ├── InvalidInput        the caller's input is wrong; message says how     → 422
+    │   └── UnsupportedMedia  a file type we cannot parse                    → 415
+    ├── TooLarge            input over a documented limit                      → 413
+    ├── PermissionDenied    authenticated but not allowed                      → 403
+    ├── Unauthorized        no or bad credentials                              → 401
+    ├── PromotionRefused    the evaluation gate refused a promotion            → 409
+    └── BackendUnavailable  an engine or provider cannot be reached            → 503
+"""
+
+from __future__ import annotations
+
+
+class RagPlatformError(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(RagPlatformError):
+    """The requested object does not exist (or is not visible to the caller)."""
+
+
+class Conflict(RagPlatformError):
+    """The object exists already, or a concurrent change made this one invalid."""
+
+
+class InvalidInput(RagPlatformError):
+    """The caller's input is invalid; the message names the value and the allowed range."""
+
+
+class UnsupportedMedia(InvalidInput):
+    """A file whose type the platform cannot parse."""
+
+
+class TooLarge(InvalidInput):
+    """Input over a documented size limit."""
+
+
+class Unauthorized(RagPlatformError):
+    """Missing or invalid credentials."""
+
+
+class PermissionDenied(RagPlatformError):
+    """Authenticated, but not allowed to do this."""
+
+
+class PromotionRefused(Conflict):
+    """The evaluation gate refused to promote a candidate index version."""
+
+
+class BackendUnavailable(RagPlatformError):
+    """An engine or provider (database, vector store, LLM endpoint) cannot be reached."""
