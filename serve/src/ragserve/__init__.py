@@ -1,0 +1,1 @@
+"""ragserve: the served API over ragplatform."""

@@ -1,0 +1,286 @@
+"""AnswerService: question → (FAQ | retrieval → generation) → answer with citations, stored
+in the session; every API dialect, the CLI and the console call this one path."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ragplatform.answering.faq import FaqMatcher
+from ragplatform.answering.serving import ServingIndex
+from ragplatform.embeddings.base import Embedder
+from ragplatform.errors import InvalidInput, NotFound
+from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
+from ragplatform.retrieval.retriever import Retriever
+from ragplatform.schema import Citation, SearchHit
+from ragplatform.sessions.base import SessionStore
+from ragplatform.settings import AnswerSettings
+from ragplatform.vectorindex.base import Fusion, SearchMode, VectorIndex
+
+log = logging.getLogger(__name__)
+
+USER_DOCUMENTS = "user_documents"
+IDK = "I don't know: nothing in the knowledge base answers that question."
+NO_RAG_PROMPT = (
+    "You are a helpful assistant. Answer the question briefly. "
+    "If you are not sure, say that you do not know."
+)
+
+AnswerSource = Literal["faq", "rag", "no_context", "llm"]
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    top_k: int | None = None
+    distance_threshold: float | None = None
+    mode: SearchMode | None = None
+    alpha: float | None = None
+    fusion: Fusion | None = None
+    use_rag: bool = True
+    include_history: bool = True
+    history_turns: int = 3
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation]
+    unanswered: bool
+    source: AnswerSource
+    session_id: str
+    index_version: str | None
+    generator: str
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    faq_id: int | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """``status`` (stage), ``content`` (a piece of the answer), ``done`` (the Answer)."""
+
+    type: Literal["status", "content", "done"]
+    data: Any
+
+
+UnansweredHook = Callable[[str, str, str], None]  # (question, user_id, session_id)
+
+
+class AnswerService:
+    def __init__(
+        self,
+        serving: ServingIndex,
+        embedder: Embedder,
+        index: VectorIndex,
+        sessions: SessionStore,
+        generator: Generator,
+        faq: FaqMatcher | None,
+        settings: AnswerSettings,
+    ) -> None:
+        self.serving = serving
+        self.embedder = embedder
+        self.index = index
+        self.sessions = sessions
+        self.generator = generator
+        self.faq = faq
+        self.settings = settings
+        self.on_unanswered: list[UnansweredHook] = []
+
+    # -- public ---------------------------------------------------------------
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        """Runs ``stream`` to the end. Raises InvalidInput, NotFound (no promoted index)."""
+        answer: Answer | None = None
+        for event in self.stream(question, **kwargs):
+            if event.type == "done":
+                answer = event.data
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        user_id: str = "anonymous",
+        session_id: str | None = None,
+        options: AskOptions = AskOptions(),
+        owner: str | None = None,
+        chat_id: str | None = None,
+        persist: bool = True,
+        session_metadata: dict[str, Any] | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Yields status, content pieces as the generator produces them, then done."""
+        question = self._validate(question)
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        session_id = self._ensure_session(session_id, user_id, question, session_metadata) if persist else (
+            session_id or ""
+        )
+        history = self._history(session_id, options) if persist and options.include_history else []
+
+        yield AnswerEvent("status", {"stage": "retrieving"})
+        t = time.perf_counter()
+        qvec = self.embedder.embed_query(question)
+        timings["embed_ms"] = (time.perf_counter() - t) * 1000
+        served = self.serving.current if options.use_rag else None
+
+        faq = self.faq.match(qvec) if (self.faq is not None and options.use_rag) else None
+        citations: list[Citation] = []
+        stats = GenerationStats()
+        if faq is not None:
+            text = f"{faq.item.answer}\n\n(Answered from the FAQ: \"{faq.item.question}\")"
+            citations = [Citation(f"faq/{faq.item.id}", f"faq/{faq.item.id}", faq.item.question,
+                                  round(1.0 - faq.distance, 6), "", faq.item.answer[:300])]
+            source: AnswerSource = "faq"
+            stats.provider = "faq"
+            yield AnswerEvent("content", {"text": text})
+            pieces = [text]
+        else:
+            hits: list[SearchHit] = []
+            if served is not None:
+                t = time.perf_counter()
+                hits = self._retrieve(served.retriever, question, options, owner, chat_id)
+                timings["retrieval_ms"] = (time.perf_counter() - t) * 1000
+            relevant = self._relevant(hits, options) if options.use_rag else []
+            citations = [Citation.from_hit(h) for h in relevant]
+            if options.use_rag and not relevant:
+                source = "no_context"
+                pieces = [IDK]
+                stats.provider = "none"
+                yield AnswerEvent("content", {"text": IDK})
+            else:
+                source = "rag" if options.use_rag else "llm"
+                yield AnswerEvent("status", {"stage": "generating", "citations": len(citations)})
+                request = GenerationRequest(
+                    question=question,
+                    contexts=citations,
+                    history=history,
+                    system_prompt=None if options.use_rag else NO_RAG_PROMPT,
+                )
+                pieces = []
+                t = time.perf_counter()
+                for piece in self.generator.stream(request, stats):
+                    if not pieces:
+                        timings["first_token_ms"] = (time.perf_counter() - t) * 1000
+                    pieces.append(piece)
+                    yield AnswerEvent("content", {"text": piece})
+                timings["generation_ms"] = (time.perf_counter() - t) * 1000
+        answer_text = "".join(pieces).strip() or IDK
+        unanswered = source == "no_context"
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        answer = Answer(
+            answer=answer_text,
+            citations=citations,
+            unanswered=unanswered,
+            source=source,
+            session_id=session_id,
+            index_version=served.version.version if served else None,
+            generator=stats.provider or getattr(self.generator, "name", ""),
+            timings={k: round(v, 2) for k, v in timings.items()},
+            tokens={"prompt": stats.prompt_tokens, "completion": stats.completion_tokens},
+            faq_id=faq.item.id if faq else None,
+        )
+        if persist:
+            answer.message_id = self._store(question, answer, user_id, stats)
+        if unanswered:
+            for hook in self.on_unanswered:
+                try:
+                    hook(question, user_id, session_id)
+                except Exception:
+                    log.warning("unanswered hook failed", exc_info=True)
+        yield AnswerEvent("done", answer)
+
+    # -- steps ----------------------------------------------------------------
+
+    def _validate(self, question: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise InvalidInput("question must not be empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InvalidInput(f"question is {len(question)} characters long; the limit is {limit}")
+        return question
+
+    def _ensure_session(
+        self, session_id: str | None, user_id: str, question: str, metadata: dict[str, Any] | None
+    ) -> str:
+        if session_id:
+            try:
+                session = self.sessions.get_session(session_id)
+            except NotFound:
+                session = self.sessions.create_session(
+                    user_id, title=question[:80], metadata=metadata, session_id=session_id
+                )
+            return session.id
+        return self.sessions.create_session(user_id, title=question[:80], metadata=metadata).id
+
+    def _history(self, session_id: str, options: AskOptions) -> list[tuple[str, str]]:
+        messages = self.sessions.list_messages(session_id, limit=options.history_turns * 2)
+        pairs: list[tuple[str, str]] = []
+        pending: str | None = None
+        for m in messages:
+            if m.role == "user":
+                pending = m.content
+            elif m.role == "assistant" and pending is not None:
+                pairs.append((pending, m.content))
+                pending = None
+        return pairs
+
+    def _retrieve(
+        self, retriever: Retriever, question: str, options: AskOptions, owner: str | None, chat_id: str | None
+    ) -> list[SearchHit]:
+        overrides: dict[str, Any] = {
+            "mode": options.mode,
+            "top_k": options.top_k or self.settings.top_k,
+            "alpha": options.alpha,
+            "fusion": options.fusion,
+        }
+        hits = retriever.search(question, **overrides).hits
+        if owner and self.index.has_collection(USER_DOCUMENTS):
+            filters: dict[str, str] = {"owner": owner}
+            if chat_id:
+                filters["chat_id"] = chat_id
+            user = Retriever(self.embedder, self.index, USER_DOCUMENTS, retriever.defaults)
+            hits = hits + user.search(question, filters=filters, **overrides).hits
+            hits.sort(key=lambda h: h.score, reverse=True)
+            hits = hits[: overrides["top_k"]]
+        return hits
+
+    def _relevant(self, hits: list[SearchHit], options: AskOptions) -> list[SearchHit]:
+        """Hits close enough to answer from. Dense distance decides where the engine reports it;
+        keyword-only hits count when no hit carries a distance (keyword mode)."""
+        limit = options.distance_threshold
+        if limit is None:
+            limit = self.settings.relevance_max_distance
+        with_distance = [h for h in hits if h.distance is not None]
+        if not with_distance:
+            return hits
+        if not any(h.distance is not None and h.distance <= limit for h in with_distance):
+            return []
+        return [h for h in hits if h.distance is None or h.distance <= limit]
+
+    def _store(self, question: str, answer: Answer, user_id: str, stats: GenerationStats) -> str:
+        self.sessions.add_message(answer.session_id, "user", question, {"user_id": user_id})
+        message = self.sessions.add_message(
+            answer.session_id,
+            "assistant",
+            answer.answer,
+            {
+                "citations": [c.__dict__ for c in answer.citations],
+                "unanswered": answer.unanswered,
+                "source": answer.source,
+                "index_version": answer.index_version,
+                "generator": answer.generator,
+                "fallbacks": stats.fallbacks,
+                "timings": answer.timings,
+                "tokens": answer.tokens,
+                "latency_ms": answer.timings.get("total_ms", 0.0),
+                "question": question,
+                "user_id": user_id,
+            },
+        )
+        return message.id

@@ -1,0 +1,79 @@
+"""ServingIndex: the retriever for the promoted version, swapped atomically when the alias moves."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from ragplatform.embeddings.base import Embedder
+from ragplatform.errors import NotFound
+from ragplatform.registry.base import PRODUCTION, IndexRegistry, IndexVersion
+from ragplatform.retrieval.retriever import Retriever
+from ragplatform.vectorindex.base import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    version: IndexVersion
+    retriever: Retriever
+
+
+class ServingIndex:
+    """Holds one immutable ``Served`` pair; readers take the reference once per request, so a swap
+    never mixes two versions inside one answer and never fails a request in flight."""
+
+    def __init__(self, registry: IndexRegistry, index: VectorIndex, embedder: Embedder) -> None:
+        self._registry = registry
+        self._index = index
+        self._embedder = embedder
+        self._current: Served | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def current(self) -> Served:
+        served = self._current
+        if served is None:
+            served = self.refresh()
+        if served is None:
+            raise NotFound("no index version is promoted to production yet: run `ragplatform up` or promote one")
+        return served
+
+    @property
+    def version(self) -> str | None:
+        return self._current.version.version if self._current else None
+
+    def refresh(self) -> Served | None:
+        """Re-resolves the alias; swaps when it moved. Returns what is served now."""
+        target = self._registry.resolve(PRODUCTION)
+        with self._lock:
+            if target is None:
+                return self._current
+            if self._current is None or self._current.version.version != target.version:
+                retriever = Retriever(self._embedder, self._index, target.collection, target.spec.retrieval)
+                previous = self._current.version.version if self._current else None
+                self._current = Served(target, retriever)
+                log.info("serving index version %s (was %s)", target.version, previous)
+            return self._current
+
+    def watch(self, interval_s: float) -> None:
+        """Polls the alias in a daemon thread until ``stop()``."""
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    self.refresh()
+                except Exception:  # keep serving the current version; the registry may be briefly busy
+                    log.warning("could not refresh the production alias", exc_info=True)
+
+        self._thread = threading.Thread(target=loop, name="serving-index-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

