@@ -18,6 +18,15 @@ from ragserve.routes import health, rag
 log = logging.getLogger(__name__)
 
 
+def warm_up(platform: Platform) -> None:
+    """Loads the models and resolves the index before the first request, not during it."""
+    platform.serving.refresh()
+    platform.embedder.embed_query("warm up")
+    warm = getattr(platform.answers.generator, "warm_up", None)
+    if callable(warm):
+        warm()
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """``platform`` may be passed in (tests, embedding the API); otherwise it is built from settings
     in the lifespan and closed on shutdown."""
@@ -28,7 +37,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         owned = platform is None
         p = platform or await run_in_threadpool(build_platform, settings or Settings())
         app.state.platform = p
-        await run_in_threadpool(p.serving.refresh)
+        await run_in_threadpool(warm_up, p)
         p.serving.watch(p.settings.serve.watch_interval_s)
         log.info("ragserve ready; serving index version %s", p.serving.version)
         try:

@@ -78,14 +78,18 @@ def collection_name(spec: IndexSpec, corpus_key: str, run_id: str) -> str:
     return f"idx_{spec.data_key()}_{corpus_key[:8]}_{run_id[:8]}"
 
 
-def load_documents(
+def select_corpus(
     spec: IndexSpec, datasets_dir: Path, content: ContentStore | None
-) -> tuple[list[Document], str]:
-    """The spec's documents and the corpus fingerprint. Raises InvalidInput for an empty corpus."""
+) -> tuple[list[Path], corpus.ContentRows, str]:
+    """The spec's roots, content rows and corpus fingerprint, without parsing anything."""
     roots = corpus.resolve_paths(spec.corpus, datasets_dir)
     files = corpus.corpus_files(roots, spec.corpus.extensions)
     rows = corpus.ContentRows.load(content, spec.corpus.include_content)
-    key = corpus.fingerprint(files, rows)
+    return roots, rows, corpus.fingerprint(files, rows)
+
+
+def load_documents(spec: IndexSpec, roots: list[Path], rows: corpus.ContentRows) -> list[Document]:
+    """Parses the corpus. Raises InvalidInput for an empty one."""
     docs: list[Document] = []
     for root in roots:
         docs.extend(load_path(root, extensions=spec.corpus.extensions))
@@ -97,10 +101,12 @@ def load_documents(
             f"corpus is empty: no supported documents under {', '.join(spec.corpus.paths)}"
             + (" and no active content rows" if spec.corpus.include_content else "")
         )
-    return docs, key
+    return docs
 
 
-def _find_reusable(registry: IndexRegistry, index: VectorIndex, spec: IndexSpec, key: str) -> IndexVersion | None:
+def _find_reusable(
+    registry: IndexRegistry, index: VectorIndex, spec: IndexSpec, key: str
+) -> IndexVersion | None:
     for version in registry.list_versions():
         same = version.tags.get("data_key") == spec.data_key() and version.tags.get("corpus_key") == key
         if same and index.has_collection(version.collection):
@@ -108,7 +114,9 @@ def _find_reusable(registry: IndexRegistry, index: VectorIndex, spec: IndexSpec,
     return None
 
 
-def _write_artifacts(run: object, spec: IndexSpec, collection: str, stats: BuildStats, docs: list[Document]) -> None:
+def _write_artifacts(
+    run: object, spec: IndexSpec, collection: str, stats: BuildStats, docs: list[Document]
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -121,6 +129,7 @@ def _write_artifacts(run: object, spec: IndexSpec, collection: str, stats: Build
             "collection": collection,
             "stats": stats.metrics(),
             "documents": sorted({str(d.metadata.get("source", d.id)) for d in docs}),
+            "reused": bool(stats.reused_collection),
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
         run.log_artifact(out / "manifest.json")  # type: ignore[attr-defined]
@@ -150,25 +159,31 @@ def build_index(
     started = time.perf_counter()
     stats = BuildStats()
     progress("load", 0, 1)
-    docs, key = load_documents(spec, datasets_dir, content)
-    stats.documents = len(docs)
+    roots, rows, key = select_corpus(spec, datasets_dir, content)
+    reusable = _find_reusable(registry, index, spec, key)
+    docs: list[Document] = []
+    if reusable is None:
+        docs = load_documents(spec, roots, rows)  # InvalidInput before any run is opened
     stats.load_seconds = time.perf_counter() - started
     progress("load", 1, 1)
 
     with registry.build_run(spec) as run:
-        reusable = _find_reusable(registry, index, spec, key)
         if reusable is not None:
             collection = reusable.collection
             stats.reused_collection = 1
+            stats.documents = int(reusable.metrics.get("documents", 0))
             stats.chunks = int(reusable.metrics.get("chunks", 0))
             log.info("reusing collection %s of version %s (same data)", collection, reusable.version)
         else:
+            stats.documents = len(docs)
             collection = collection_name(spec, key, run.run_id)
             _fill(collection, spec, docs, index, embedder, stats, progress)
         stats.build_seconds = time.perf_counter() - started
         run.log_metrics(stats.metrics())
         _write_artifacts(run, spec, collection, stats, docs)
-        version = run.register(collection, tags={"corpus_key": key})
+        version = run.register(
+            collection, tags={"corpus_key": key, "reused_from": reusable.version if reusable else ""}
+        )
     progress("done", 1, 1)
     return BuildResult(version=version, stats=stats)
 
