@@ -74,7 +74,8 @@ class Citation:
     text: str = ""
 
     @classmethod
-    def from_hit(cls, hit: SearchHit, snippet_chars: int = 300) -> Citation:
+    def from_hit(cls, hit: SearchHit, snippet_chars: int | None = None) -> Citation:
+        """``text`` is the whole chunk (what the generator reads) unless ``snippet_chars`` cuts it."""
         c = hit.chunk
         return cls(
             chunk_id=c.id,
@@ -82,5 +83,5 @@ class Citation:
             title=c.title,
             score=round(float(hit.score), 6),
             section=c.section,
-            text=c.text[:snippet_chars],
+            text=c.text if snippet_chars is None else c.text[:snippet_chars],
         )

@@ -264,7 +264,9 @@ class AnswerService:
         return [h for h in hits if h.distance is None or h.distance <= limit]
 
     def _store(self, question: str, answer: Answer, user_id: str, stats: GenerationStats) -> str:
-        self.sessions.add_message(answer.session_id, "user", question, {"user_id": user_id})
+        self.sessions.add_message(
+            answer.session_id, "user", question, {"user_id": user_id, "unanswered": answer.unanswered}
+        )
         message = self.sessions.add_message(
             answer.session_id,
             "assistant",
