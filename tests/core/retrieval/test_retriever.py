@@ -17,16 +17,46 @@ from ragplatform.spec import RetrievalSpec
 from ragplatform.vectorindex.lancedb import LanceDBVectorIndex
 
 KNOWLEDGE = [
-    Chunk(id="k1", doc_id="faq", text="To reset your password, open Settings and choose 'Forgot password'.", kind="faq"),
-    Chunk(id="k2", doc_id="faq", text="The library opens at 8 am and closes at 10 pm on weekdays.", kind="faq"),
-    Chunk(id="k3", doc_id="events", text="The spring concert takes place in the main hall on May 3rd.", kind="event"),
-    Chunk(id="k4", doc_id="contacts", text="In a medical emergency call campus security at extension 5555.", kind="contact"),
-    Chunk(id="k5", doc_id="guide", text="Printing costs ten cents per page; pay with your student card.", kind="file"),
+    Chunk(
+        id="k1",
+        doc_id="faq",
+        text="To reset your password, open Settings and choose 'Forgot password'.",
+        kind="faq",
+    ),
+    Chunk(
+        id="k2", doc_id="faq", text="The library opens at 8 am and closes at 10 pm on weekdays.", kind="faq"
+    ),
+    Chunk(
+        id="k3",
+        doc_id="events",
+        text="The spring concert takes place in the main hall on May 3rd.",
+        kind="event",
+    ),
+    Chunk(
+        id="k4",
+        doc_id="contacts",
+        text="In a medical emergency call campus security at extension 5555.",
+        kind="contact",
+    ),
+    Chunk(
+        id="k5",
+        doc_id="guide",
+        text="Printing costs ten cents per page; pay with your student card.",
+        kind="file",
+    ),
 ]
 USER_DOCS = [
     Chunk(id="u1-kb", doc_id="d1", text="My thesis studies coral reef bleaching in warm oceans.", owner="u1"),
-    Chunk(id="u1-chat", doc_id="d2", text="Notes on coral spawning seen in the lab tank.", owner="u1", chat_id="c1"),
-    Chunk(id="u1-other", doc_id="d3", text="Coral photos from another conversation.", owner="u1", chat_id="c2"),
+    Chunk(
+        id="u1-chat",
+        doc_id="d2",
+        text="Notes on coral spawning seen in the lab tank.",
+        owner="u1",
+        chat_id="c1",
+    ),
+    Chunk(
+        id="u1-other", doc_id="d3", text="Coral photos from another conversation.", owner="u1", chat_id="c2"
+    ),
     Chunk(id="u2-kb", doc_id="d4", text="Coral reef survey results from the second user.", owner="u2"),
 ]
 
@@ -115,8 +145,12 @@ def test_invalid_values_fail_before_embedding(embedder: CountingEmbedder, index:
     assert embedder.queries == 0
 
 
-def test_default_filters_merge_with_call_filters(embedder: CountingEmbedder, index: LanceDBVectorIndex) -> None:
-    retriever = Retriever(embedder, index, "knowledge", RetrievalSpec(mode="dense", top_k=10, filters=(("kind", "faq"),)))
+def test_default_filters_merge_with_call_filters(
+    embedder: CountingEmbedder, index: LanceDBVectorIndex
+) -> None:
+    retriever = Retriever(
+        embedder, index, "knowledge", RetrievalSpec(mode="dense", top_k=10, filters=(("kind", "faq"),))
+    )
     assert set(ids(retriever.search("opening hours").hits)) == {"k1", "k2"}
     assert ids(retriever.search("opening hours", filters={"kind": "event"}).hits) == ["k3"]
 
@@ -135,9 +169,13 @@ def test_retriever_through_an_alias(embedder: CountingEmbedder, index: LanceDBVe
     assert ids(retriever.search("reset password").hits) == ["k1"]
 
 
-def _multi(embedder: Embedder, index: LanceDBVectorIndex, user_collection: str = "userdocs") -> MultiRetriever:
+def _multi(
+    embedder: Embedder, index: LanceDBVectorIndex, user_collection: str = "userdocs"
+) -> MultiRetriever:
     spec = RetrievalSpec(mode="dense", top_k=4)
-    return MultiRetriever(Retriever(embedder, index, "knowledge", spec), Retriever(embedder, index, user_collection, spec))
+    return MultiRetriever(
+        Retriever(embedder, index, "knowledge", spec), Retriever(embedder, index, user_collection, spec)
+    )
 
 
 def test_multi_merges_own_documents_by_score(embedder: CountingEmbedder, index: LanceDBVectorIndex) -> None:
@@ -150,13 +188,17 @@ def test_multi_merges_own_documents_by_score(embedder: CountingEmbedder, index: 
     assert embedder.queries == 1  # one embedding for both collections
 
 
-def test_multi_in_a_chat_adds_that_chats_uploads(embedder: CountingEmbedder, index: LanceDBVectorIndex) -> None:
+def test_multi_in_a_chat_adds_that_chats_uploads(
+    embedder: CountingEmbedder, index: LanceDBVectorIndex
+) -> None:
     found = ids(_multi(embedder, index).search("coral", owner="u1", chat_id="c1").hits)
     assert {"u1-kb", "u1-chat"} <= set(found)
     assert "u1-other" not in found and "u2-kb" not in found
 
 
-def test_multi_anonymous_and_missing_user_collection(embedder: CountingEmbedder, index: LanceDBVectorIndex) -> None:
+def test_multi_anonymous_and_missing_user_collection(
+    embedder: CountingEmbedder, index: LanceDBVectorIndex
+) -> None:
     assert all(h.chunk.id.startswith("k") for h in _multi(embedder, index).search("coral", owner=None).hits)
     hits = _multi(embedder, index, user_collection="nobody_uploaded_yet").search("password", owner="u1").hits
     assert hits[0].chunk.id == "k1"
@@ -164,7 +206,9 @@ def test_multi_anonymous_and_missing_user_collection(embedder: CountingEmbedder,
 
 def test_merge_hits_dedupes_and_bounds() -> None:
     a, b, c = (Chunk(id=i, doc_id="d", text=i) for i in "abc")
-    merged = merge_hits([[SearchHit(a, 0.5), SearchHit(b, 0.9)], [SearchHit(a, 0.7), SearchHit(c, 0.1)]], top_k=2)
+    merged = merge_hits(
+        [[SearchHit(a, 0.5), SearchHit(b, 0.9)], [SearchHit(a, 0.7), SearchHit(c, 0.1)]], top_k=2
+    )
     assert [(h.chunk.id, h.score) for h in merged] == [("b", 0.9), ("a", 0.7)]
 
 

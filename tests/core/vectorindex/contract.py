@@ -26,7 +26,7 @@ from ragplatform.vectorindex.base import VectorIndex, VectorQuery
 DIM = 4
 Q = (1.0, 0.0, 0.0, 0.0)
 TRICKY_TEXT = 'He said "don\'t"; DROP TABLE chunks; -- costs $5 \\ back\\slash {"json": 1} %_ zebrafish'
-TRICKY_SOURCE = "it's \"src\" $HOME; DELETE"
+TRICKY_SOURCE = 'it\'s "src" $HOME; DELETE'
 
 
 def unit(*xs: float) -> np.ndarray:
@@ -42,7 +42,10 @@ def chunk(cid: str, text: str, **kw: Any) -> Chunk:
 
 
 SEED: list[tuple[Chunk, tuple[float, ...]]] = [
-    (chunk("c1", "Cats purr when they are happy.", kind="faq", chat_id="chat-a", extra={"page": 1}), (1, 0, 0, 0)),
+    (
+        chunk("c1", "Cats purr when they are happy.", kind="faq", chat_id="chat-a", extra={"page": 1}),
+        (1, 0, 0, 0),
+    ),
     (chunk("c2", "Our dog loves running in the park every morning.", chat_id="chat-b"), (0.8, 0.6, 0, 0)),
     (chunk("c3", "Quarterly revenue grew by twelve percent.", kind="event"), (0.3, 0.954, 0, 0)),
     (chunk("c4", "The kettle whistles when the water boils."), (-1, 0, 0, 0)),
@@ -203,7 +206,9 @@ class KeywordContract(_Base):
     def test_keyword_sees_new_rows_at_once(self, vector_index: VectorIndex, seeded: str) -> None:
         new = chunk("n1", "A freshly uploaded memo about glaciers.", owner="u9")
         vector_index.upsert(seeded, [new], np.stack([unit(0, 0, 0, 1)]))
-        hits = vector_index.query(seeded, VectorQuery(text="glaciers", mode="keyword", filters={"owner": "u9"}))
+        hits = vector_index.query(
+            seeded, VectorQuery(text="glaciers", mode="keyword", filters={"owner": "u9"})
+        )
         assert ids(hits) == ["n1"]
 
     def test_no_match_is_empty(self, vector_index: VectorIndex, seeded: str) -> None:
@@ -240,7 +245,9 @@ class FilterContract(_Base):
         assert ids(hits) == ["c3"]
 
     def test_list_of_values(self, vector_index: VectorIndex, seeded: str) -> None:
-        hits = vector_index.query(seeded, self.q(mode="dense", top_k=10, filters={"chat_id": ["chat-a", "chat-b"]}))
+        hits = vector_index.query(
+            seeded, self.q(mode="dense", top_k=10, filters={"chat_id": ["chat-a", "chat-b"]})
+        )
         assert ids(hits) == ["c1", "c2"]
 
     def test_several_fields_are_anded(self, vector_index: VectorIndex, seeded: str) -> None:
@@ -284,8 +291,12 @@ class ValidationContract(_Base):
 
 
 class VerbatimContract(_Base):
-    def test_special_characters_stored_and_found_verbatim(self, vector_index: VectorIndex, empty: str) -> None:
-        tricky = chunk("t1", TRICKY_TEXT, source=TRICKY_SOURCE, title="O'Brien's \"notes\"", extra={"q": "'\""})
+    def test_special_characters_stored_and_found_verbatim(
+        self, vector_index: VectorIndex, empty: str
+    ) -> None:
+        tricky = chunk(
+            "t1", TRICKY_TEXT, source=TRICKY_SOURCE, title="O'Brien's \"notes\"", extra={"q": "'\""}
+        )
         other = chunk("t2", "Nothing special here.", source="plain")
         vector_index.upsert(empty, [tricky, other], np.stack([unit(1, 0, 0, 0), unit(0, 1, 0, 0)]))
         hits = vector_index.query(empty, VectorQuery(text="zebrafish", mode="keyword"))

@@ -14,7 +14,7 @@ from ragplatform.answering.serving import ServingIndex
 from ragplatform.embeddings.base import Embedder
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
-from ragplatform.retrieval.retriever import Retriever
+from ragplatform.retrieval.retriever import MultiRetriever, Retriever
 from ragplatform.schema import Citation, SearchHit
 from ragplatform.sessions.base import SessionStore
 from ragplatform.settings import AnswerSettings
@@ -233,22 +233,19 @@ class AnswerService:
     def _retrieve(
         self, retriever: Retriever, question: str, options: AskOptions, owner: str | None, chat_id: str | None
     ) -> list[SearchHit]:
-        overrides: dict[str, Any] = {
-            "mode": options.mode,
-            "top_k": options.top_k or self.settings.top_k,
-            "alpha": options.alpha,
-            "fusion": options.fusion,
-        }
-        hits = retriever.search(question, **overrides).hits
-        if owner and self.index.has_collection(USER_DOCUMENTS):
-            filters: dict[str, str] = {"owner": owner}
-            if chat_id:
-                filters["chat_id"] = chat_id
-            user = Retriever(self.embedder, self.index, USER_DOCUMENTS, retriever.defaults)
-            hits = hits + user.search(question, filters=filters, **overrides).hits
-            hits.sort(key=lambda h: h.score, reverse=True)
-            hits = hits[: overrides["top_k"]]
-        return hits
+        """Knowledge index plus the owner's documents (their knowledge base and this chat's uploads).
+        The distance threshold is applied afterwards, by ``_relevant``, so keyword-only hits still count."""
+        user = Retriever(self.embedder, self.index, USER_DOCUMENTS, retriever.defaults)
+        result = MultiRetriever(retriever, user).search(
+            question,
+            owner=owner,
+            chat_id=chat_id,
+            mode=options.mode,
+            top_k=options.top_k or self.settings.top_k,
+            alpha=options.alpha,
+            fusion=options.fusion,
+        )
+        return result.hits
 
     def _relevant(self, hits: list[SearchHit], options: AskOptions) -> list[SearchHit]:
         """Hits close enough to answer from. Dense distance decides where the engine reports it;

@@ -59,7 +59,9 @@ class VectorQuery:
             raise InvalidInput(f"mode {self.mode!r} needs query text")
         for key in self.filters:
             if key not in FILTERABLE_FIELDS:
-                raise InvalidInput(f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}")
+                raise InvalidInput(
+                    f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}"
+                )
 
 
 @runtime_checkable
@@ -76,13 +78,16 @@ class VectorIndex(Protocol):
     def upsert(self, collection: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> int:
         """Insert or replace chunks by id; returns how many were written."""
         ...
+
     def delete(self, collection: str, filters: Filters) -> int:
         """Delete the chunks matching ``filters`` (refuses empty filters); returns how many."""
         ...
+
     def count(self, collection: str, filters: Filters | None = None) -> int: ...
     def query(self, collection: str, query: VectorQuery) -> list[SearchHit]:
         """Best first; at most ``query.top_k`` hits."""
         ...
+
     def set_alias(self, alias: str, collection: str) -> None: ...
     def resolve_alias(self, alias: str) -> str | None: ...
     def health(self) -> dict[str, Any]: ...

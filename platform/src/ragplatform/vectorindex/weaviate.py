@@ -1,0 +1,433 @@
+"""Weaviate implementation of VectorIndex (weaviate-client v4, server >= 1.32 for aliases).
+
+One Weaviate collection per collection name, bring-your-own vectors on an
+HNSW index with cosine distance. Keyword search is Weaviate's BM25 on the
+``text`` property (word tokenization, English stop words, no stemming);
+hybrid uses Weaviate's own fusion: ``relativeScore`` for ``fusion="alpha"``
+and ``rankedFusion`` for ``fusion="rrf"`` (Weaviate fixes k=60, so
+``rrf_k`` is not used). Collection aliases are Weaviate's alias API.
+
+Weaviate spells collection names with a capital first letter and no ``-`` or
+``.``; names are normalised that way (``demo-v1.2`` → ``Demo_v1_2``) in every
+method, and ``list_collections`` returns the stored spelling.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ragplatform.errors import (
+    BackendUnavailable,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RagPlatformError,
+)
+from ragplatform.schema import FILTERABLE_FIELDS, Chunk, SearchHit
+from ragplatform.vectorindex.base import Filters, VectorQuery
+
+try:
+    import weaviate
+    from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+    from weaviate.classes.data import DataObject
+    from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+    from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
+    from weaviate.exceptions import (
+        UnexpectedStatusCodeError,
+        WeaviateBaseError,
+        WeaviateConnectionError,
+        WeaviateGRPCUnavailableError,
+        WeaviateInvalidInputError,
+        WeaviateTimeoutError,
+    )
+    from weaviate.util import generate_uuid5
+except ImportError as exc:  # pragma: no cover - weaviate-client is a core dependency
+    raise ImportError(
+        "WeaviateVectorIndex needs weaviate-client: pip install 'weaviate-client>=4.20,<4.24'"
+    ) from exc
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
+# "id" is reserved by Weaviate: the chunk id is stored as chunk_id and hashed into the object UUID.
+_PROPS = ("chunk_id", "doc_id", "text", "source", "title", "section", "owner", "chat_id", "kind", "extra")
+_NO_MATCH = object()
+
+
+def weaviate_name(name: str) -> str:
+    """The spelling Weaviate stores: capital first letter, ``-`` and ``.`` as ``_``. Raises InvalidInput."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise InvalidInput(
+            f"collection name must start with a letter and use letters, digits, '_', '.', '-': {name!r}"
+        )
+    name = name.replace("-", "_").replace(".", "_")
+    return name[0].upper() + name[1:]
+
+
+def _properties() -> list[Property]:
+    props = [Property(name="text", data_type=DataType.TEXT, tokenization=Tokenization.WORD)]
+    for name in _PROPS:
+        if name == "text":
+            continue
+        # Exact-match fields: one token per value, filterable, not part of BM25.
+        props.append(
+            Property(
+                name=name,
+                data_type=DataType.TEXT,
+                tokenization=Tokenization.FIELD,
+                index_searchable=False,
+                index_filterable=name != "extra",
+                skip_vectorization=True,
+            )
+        )
+    return props
+
+
+def _to_filter(filters: Filters | None) -> Any:
+    """Weaviate filter for ``filters``; None for no filter; ``_NO_MATCH`` when an empty list makes it unsatisfiable."""
+    if not filters:
+        return None
+    parts = []
+    for key, value in filters.items():
+        if key not in FILTERABLE_FIELDS:
+            raise InvalidInput(f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}")
+        values = [value] if isinstance(value, str) else list(value)
+        if not values:
+            return _NO_MATCH
+        if not all(isinstance(v, str) for v in values):
+            raise InvalidInput(f"filter values must be strings, got {value!r}")
+        prop = Filter.by_property(key)
+        # Empty strings are stored as null (Weaviate indexes no token for ""), so "" matches null.
+        options = []
+        if "" in values:
+            options.append(prop.is_none(True))
+        present = [v for v in values if v]
+        if len(present) == 1:
+            options.append(prop.equal(present[0]))
+        elif present:
+            options.append(prop.contains_any(present))
+        parts.append(options[0] if len(options) == 1 else Filter.any_of(options))
+    return parts[0] if len(parts) == 1 else Filter.all_of(parts)
+
+
+def _translate(exc: Exception, collection: str) -> RagPlatformError:
+    if isinstance(exc, RagPlatformError):
+        return exc
+    msg = str(exc)
+    if isinstance(exc, WeaviateConnectionError | WeaviateGRPCUnavailableError | WeaviateTimeoutError):
+        return BackendUnavailable(f"Weaviate unavailable: {msg}")
+    if isinstance(exc, WeaviateInvalidInputError):
+        return InvalidInput(f"Weaviate refused the request on {collection!r}: {msg}")
+    low = msg.lower()
+    if isinstance(exc, UnexpectedStatusCodeError):
+        if exc.status_code == 404:
+            return NotFound(f"{collection!r} does not exist")
+        if exc.status_code in (409,) or "already exists" in low:
+            return Conflict(f"{collection!r} already exists")
+        if exc.status_code == 422:
+            return InvalidInput(f"Weaviate refused the request on {collection!r}: {msg}")
+    if "could not find class" in low or "not found" in low:
+        return NotFound(f"{collection!r} does not exist")
+    if isinstance(exc, WeaviateBaseError):
+        return BackendUnavailable(f"Weaviate failed on {collection!r}: {msg}")
+    return BackendUnavailable(f"Weaviate failed on {collection!r}: {exc!r}")
+
+
+class WeaviateVectorIndex:
+    """VectorIndex on a Weaviate server. Close it (or use ``with``) to release the connection.
+
+    Raises BackendUnavailable when the server cannot be reached.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        grpc_port: int | None = None,
+        *,
+        grpc_host: str | None = None,
+        timeout_s: float = 30.0,
+        client: Any = None,
+    ) -> None:
+        self._dims: dict[str, int] = {}
+        if client is not None:
+            self._client = client
+            return
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}")
+        secure = parsed.scheme == "https"
+        try:
+            self._client = weaviate.connect_to_custom(
+                http_host=parsed.hostname,
+                http_port=parsed.port or (443 if secure else 8080),
+                http_secure=secure,
+                grpc_host=grpc_host or parsed.hostname,
+                grpc_port=grpc_port or (443 if secure and grpc_host else 50051),
+                grpc_secure=secure,
+                auth_credentials=Auth.api_key(api_key) if api_key else None,
+                additional_config=AdditionalConfig(
+                    timeout=Timeout(init=10, query=timeout_s, insert=timeout_s * 4)
+                ),
+                skip_init_checks=True,
+            )
+        except Exception as exc:
+            raise BackendUnavailable(f"cannot connect to Weaviate at {url}: {exc}") from exc
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> WeaviateVectorIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- collections -------------------------------------------------------
+
+    def create_collection(self, name: str, dim: int) -> None:
+        """Raises InvalidInput, Conflict (exists, or an alias has this name)."""
+        wname = weaviate_name(name)
+        if not isinstance(dim, int) or dim < 1:
+            raise InvalidInput(f"dim must be a positive integer, got {dim!r}")
+        try:
+            if self._client.collections.exists(wname) or self._client.alias.get(alias_name=wname) is not None:
+                raise Conflict(f"collection {name!r} already exists")
+            self._client.collections.create(
+                wname,
+                description=json.dumps({"dim": dim, "created_by": "ragplatform"}),
+                properties=_properties(),
+                vector_config=Configure.Vectors.self_provided(
+                    vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE)
+                ),
+                inverted_index_config=Configure.inverted_index(index_null_state=True),
+            )
+        except Exception as exc:
+            raise _translate(exc, name) from exc
+
+    def drop_collection(self, name: str) -> None:
+        """Raises NotFound."""
+        wname = self._existing(name)
+        try:
+            for alias in self._client.alias.list_all(collection=wname):
+                self._client.alias.delete(alias_name=alias)
+            self._client.collections.delete(wname)
+            self._dims.pop(wname, None)
+        except Exception as exc:
+            raise _translate(exc, name) from exc
+
+    def has_collection(self, name: str) -> bool:
+        try:
+            return bool(self._client.collections.exists(weaviate_name(name)))
+        except Exception as exc:
+            raise _translate(exc, name) from exc
+
+    def list_collections(self) -> list[str]:
+        try:
+            return sorted(self._client.collections.list_all(simple=True))
+        except Exception as exc:
+            raise _translate(exc, "*") from exc
+
+    # -- writes ------------------------------------------------------------
+
+    def upsert(self, collection: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> int:
+        """Insert or replace by chunk id (the object UUID is uuid5 of it). Raises NotFound, InvalidInput."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+            raise InvalidInput(f"vectors must have shape ({len(chunks)}, dim), got {vectors.shape}")
+        if not chunks:
+            return 0
+        if not np.isfinite(vectors).all():
+            raise InvalidInput("vectors contain NaN or infinite values")
+        handle = self._collection(collection)
+        dim = self._dim(handle)
+        if dim is not None and vectors.shape[1] != dim:
+            raise InvalidInput(
+                f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}"
+            )
+        last = {c.id: i for i, c in enumerate(chunks)}
+        objects = [
+            DataObject(
+                properties=self._props(chunks[i]),
+                uuid=generate_uuid5(chunks[i].id),
+                vector=vectors[i].tolist(),
+            )
+            for i in sorted(last.values())
+        ]
+        try:
+            result = handle.data.insert_many(objects)
+        except Exception as exc:
+            raise _translate(exc, collection) from exc
+        if result.has_errors:
+            first = next(iter(result.errors.values()))
+            raise BackendUnavailable(f"Weaviate rejected {len(result.errors)} objects: {first.message}")
+        return len(objects)
+
+    def delete(self, collection: str, filters: Filters) -> int:
+        """Refuses empty filters. Raises NotFound, InvalidInput."""
+        where = _to_filter(filters)
+        if where is None:
+            raise InvalidInput("delete needs at least one filter (refusing to empty the collection)")
+        handle = self._collection(collection)
+        if where is _NO_MATCH:
+            return 0
+        try:
+            return int(handle.data.delete_many(where=where).successful)
+        except Exception as exc:
+            raise _translate(exc, collection) from exc
+
+    def count(self, collection: str, filters: Filters | None = None) -> int:
+        where = _to_filter(filters)
+        handle = self._collection(collection)
+        if where is _NO_MATCH:
+            return 0
+        try:
+            return int(handle.aggregate.over_all(total_count=True, filters=where).total_count or 0)
+        except Exception as exc:
+            raise _translate(exc, collection) from exc
+
+    # -- search ------------------------------------------------------------
+
+    def query(self, collection: str, query: VectorQuery) -> list[SearchHit]:
+        """Best first. Raises NotFound, InvalidInput, BackendUnavailable."""
+        query.validate()
+        where = _to_filter(query.filters)
+        handle = self._collection(collection)
+        if where is _NO_MATCH:
+            return []
+        vector = None if query.vector is None else np.asarray(query.vector, dtype=np.float32).tolist()
+        common: dict[str, Any] = {"limit": query.top_k, "filters": where, "return_properties": list(_PROPS)}
+        try:
+            if query.mode == "dense":
+                result = handle.query.near_vector(
+                    vector,
+                    distance=query.distance_threshold,
+                    return_metadata=MetadataQuery(distance=True),
+                    **common,
+                )
+            elif query.mode == "keyword":
+                result = handle.query.bm25(
+                    query.text, query_properties=["text"], return_metadata=MetadataQuery(score=True), **common
+                )
+            else:
+                rrf = query.fusion == "rrf"
+                result = handle.query.hybrid(
+                    query.text,
+                    vector=vector,
+                    alpha=0.5 if rrf else query.alpha,
+                    fusion_type=HybridFusion.RANKED if rrf else HybridFusion.RELATIVE_SCORE,
+                    query_properties=["text"],
+                    max_vector_distance=query.distance_threshold,
+                    return_metadata=MetadataQuery(score=True, distance=True),
+                    **common,
+                )
+        except Exception as exc:
+            raise _translate(exc, collection) from exc
+        return [self._hit(obj, query.mode) for obj in result.objects]
+
+    # -- aliases -----------------------------------------------------------
+
+    def set_alias(self, alias: str, collection: str) -> None:
+        """Create or move ``alias``. Raises NotFound, Conflict (a collection has that name)."""
+        walias, target = weaviate_name(alias), self._existing(collection)
+        try:
+            if self._client.collections.exists(walias):
+                raise Conflict(f"{alias!r} is a collection name; an alias cannot shadow it")
+            if self._client.alias.get(alias_name=walias) is None:
+                self._client.alias.create(alias_name=walias, target_collection=target)
+            else:
+                self._client.alias.update(alias_name=walias, new_target_collection=target)
+        except Exception as exc:
+            raise _translate(exc, alias) from exc
+
+    def resolve_alias(self, alias: str) -> str | None:
+        try:
+            found = self._client.alias.get(alias_name=weaviate_name(alias))
+        except Exception as exc:
+            raise _translate(exc, alias) from exc
+        return None if found is None else str(found.collection)
+
+    def delete_alias(self, alias: str) -> None:
+        """Raises NotFound."""
+        try:
+            deleted = self._client.alias.delete(alias_name=weaviate_name(alias))
+        except Exception as exc:
+            raise _translate(exc, alias) from exc
+        if not deleted:
+            raise NotFound(f"alias {alias!r} does not exist")
+
+    def health(self) -> dict[str, Any]:
+        try:
+            ready = bool(self._client.is_ready())
+            version = self._client.get_meta().get("version") if ready else None
+        except Exception as exc:
+            return {"engine": "weaviate", "ok": False, "error": str(exc)}
+        return {"engine": "weaviate", "ok": ready, "version": version}
+
+    # -- internals ---------------------------------------------------------
+
+    def _existing(self, name: str) -> str:
+        wname = weaviate_name(name)
+        if not self.has_collection(wname):
+            raise NotFound(f"collection {name!r} does not exist")
+        return wname
+
+    def _collection(self, name: str) -> Any:
+        """Handle for a collection or an alias (Weaviate resolves aliases server-side). Raises NotFound."""
+        wname = weaviate_name(name)
+        try:
+            if (
+                not self._client.collections.exists(wname)
+                and self._client.alias.get(alias_name=wname) is None
+            ):
+                raise NotFound(f"collection {name!r} does not exist")
+        except Exception as exc:
+            raise _translate(exc, name) from exc
+        return self._client.collections.use(wname)
+
+    def _dim(self, handle: Any) -> int | None:
+        """The collection's vector length, kept in its description at creation (None if unknown)."""
+        name = str(handle.name)
+        if name not in self._dims:
+            try:
+                description = handle.config.get(simple=True).description or ""
+                self._dims[name] = int(json.loads(description)["dim"])
+            except Exception:
+                return None
+        return self._dims[name]
+
+    @staticmethod
+    def _props(c: Chunk) -> dict[str, str | None]:
+        """Object properties; empty filterable fields become null so that they can be filtered on."""
+        props: dict[str, str | None] = {"chunk_id": c.id, "text": c.text}
+        for name in FILTERABLE_FIELDS:
+            props[name] = getattr(c, name) or None
+        props["extra"] = json.dumps(c.extra, ensure_ascii=False, default=str)
+        return props
+
+    @staticmethod
+    def _hit(obj: Any, mode: str) -> SearchHit:
+        p = obj.properties
+        chunk = Chunk(
+            id=p.get("chunk_id") or "",
+            doc_id=p.get("doc_id") or "",
+            text=p.get("text") or "",
+            source=p.get("source") or "",
+            title=p.get("title") or "",
+            section=p.get("section") or "",
+            owner=p.get("owner") or "",
+            chat_id=p.get("chat_id") or "",
+            kind=p.get("kind") or "",
+            extra=json.loads(p["extra"]) if p.get("extra") else {},
+        )
+        meta = obj.metadata
+        distance = None if meta is None or meta.distance is None else float(meta.distance)
+        if mode == "dense":
+            score = 1.0 - (distance or 0.0)
+        else:
+            score = float(meta.score or 0.0) if meta is not None else 0.0
+        return SearchHit(chunk=chunk, score=score, distance=distance)
