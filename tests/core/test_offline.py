@@ -7,8 +7,8 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -85,8 +85,12 @@ def test_ingest_build_and_ask_never_touch_the_network(tmp_path: Path) -> None:
         ["ask", "What must be balanced before every run?", "--owner", "offline-user", "--json"],
     ]
     proc = subprocess.run(
-        [sys.executable, "-c", GUARDED, json.dumps(steps)], env=env, cwd=tmp_path,
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", GUARDED, json.dumps(steps)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     attempts = json.loads(proc.stdout.rsplit("ATTEMPTS=", 1)[1])

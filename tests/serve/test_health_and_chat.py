@@ -17,7 +17,9 @@ def test_root_points_to_docs(client: httpx.Client) -> None:
     assert r.json()["documentation"] == "/docs"
 
 
-def test_health_reports_every_engine_and_the_serving_version(client: httpx.Client, platform: Platform) -> None:
+def test_health_reports_every_engine_and_the_serving_version(
+    client: httpx.Client, platform: Platform
+) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     body = r.json()
@@ -31,12 +33,19 @@ def test_health_reports_every_engine_and_the_serving_version(client: httpx.Clien
     assert body["index"]["chunks"] > 0
 
 
-def test_rag_chat_answers_with_citations_and_saves_the_exchange(client: httpx.Client, platform: Platform) -> None:
+def test_rag_chat_answers_with_citations_and_saves_the_exchange(
+    client: httpx.Client, platform: Platform
+) -> None:
     session_id = str(uuid.uuid4())
-    r = client.post("/rag/chat", json={
-        "user_id": "u-chat", "question": "Who was the inventor of the atmospheric engine?",
-        "session_id": session_id, "similarity_top_k": 3,
-    })
+    r = client.post(
+        "/rag/chat",
+        json={
+            "user_id": "u-chat",
+            "question": "Who was the inventor of the atmospheric engine?",
+            "session_id": session_id,
+            "similarity_top_k": 3,
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert "Newcomen" in body["answer"]
@@ -51,8 +60,16 @@ def test_rag_chat_answers_with_citations_and_saves_the_exchange(client: httpx.Cl
     assert messages[1].metadata["citations"][0]["chunk_id"] == body["citations"][0]["chunk_id"]
 
 
-def test_rag_chat_says_it_does_not_know_and_marks_unanswered(client: httpx.Client, platform: Platform) -> None:
-    r = client.post("/rag/chat", json={"user_id": "u-idk", "question": "What is the airspeed velocity of an unladen swallow in knots?"})
+def test_rag_chat_says_it_does_not_know_and_marks_unanswered(
+    client: httpx.Client, platform: Platform
+) -> None:
+    r = client.post(
+        "/rag/chat",
+        json={
+            "user_id": "u-idk",
+            "question": "What is the airspeed velocity of an unladen swallow in knots?",
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["unanswered"] is True
@@ -63,7 +80,9 @@ def test_rag_chat_says_it_does_not_know_and_marks_unanswered(client: httpx.Clien
 
 
 def test_rag_chat_answers_a_close_faq_directly(client: httpx.Client) -> None:
-    r = client.post("/rag/chat", json={"user_id": "u-faq", "question": "What can the assistant answer questions about?"})
+    r = client.post(
+        "/rag/chat", json={"user_id": "u-faq", "question": "What can the assistant answer questions about?"}
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["source"] == "faq"

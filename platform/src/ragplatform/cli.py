@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -19,8 +19,11 @@ from ragplatform.errors import RagPlatformError
 from ragplatform.factory import Platform, apply_offline_env, build_platform
 from ragplatform.settings import Settings
 from ragplatform.spec import IndexSpec
+from ragplatform.vectorindex.base import SearchMode
 
-app = typer.Typer(help="ragplatform: build, evaluate, promote and serve retrieval indexes.", no_args_is_help=True)
+app = typer.Typer(
+    help="ragplatform: build, evaluate, promote and serve retrieval indexes.", no_args_is_help=True
+)
 console = Console(stderr=True)
 out = Console()
 
@@ -38,8 +41,14 @@ def platform() -> Iterator[Platform]:
 @contextmanager
 def progress_bar() -> Iterator[Any]:
     """A rich progress bar fed by the build's (stage, done, total) callback."""
-    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=not console.is_terminal) as bar:
+    with Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -81,8 +90,10 @@ def up(seed: bool = True) -> None:
                 seed_content(p.content, p.settings.datasets_dir / "seed")
             with progress_bar() as update:
                 version = p.indexes.ensure_production(IndexSpec(), update)
-            out.print(f"production index: version {version.version} ({version.spec.name}, "
-                      f"{int(version.metrics.get('chunks', 0))} chunks, collection {version.collection})")
+            out.print(
+                f"production index: version {version.version} ({version.spec.name}, "
+                f"{int(version.metrics.get('chunks', 0))} chunks, collection {version.collection})"
+            )
     except RagPlatformError as exc:
         _fail(exc)
 
@@ -104,11 +115,19 @@ def build(
     from pydantic import ValidationError
 
     try:
-        spec = load_spec(spec_file, {
-            "name": name, "corpus.paths": corpus or None, "chunking.strategy": strategy,
-            "chunking.chunk_size": chunk_size, "chunking.chunk_overlap": chunk_overlap,
-            "retrieval.mode": mode, "retrieval.top_k": top_k, "retrieval.alpha": alpha,
-        })
+        spec = load_spec(
+            spec_file,
+            {
+                "name": name,
+                "corpus.paths": corpus or None,
+                "chunking.strategy": strategy,
+                "chunking.chunk_size": chunk_size,
+                "chunking.chunk_overlap": chunk_overlap,
+                "retrieval.mode": mode,
+                "retrieval.top_k": top_k,
+                "retrieval.alpha": alpha,
+            },
+        )
     except ValidationError as exc:
         console.print(f"[red]invalid IndexSpec:[/red]\n{exc}")
         raise typer.Exit(2) from None
@@ -116,9 +135,11 @@ def build(
         with platform() as p, progress_bar() as update:
             result = p.indexes.build(spec, update)
             s = result.stats
-            out.print(f"built version {result.version.version}: {s.documents} documents, {s.chunks} chunks, "
-                      f"{s.build_seconds:.1f}s, cache hits {s.cache_hits}, misses {s.cache_misses}"
-                      + (" (reused collection)" if s.reused_collection else ""))
+            out.print(
+                f"built version {result.version.version}: {s.documents} documents, {s.chunks} chunks, "
+                f"{s.build_seconds:.1f}s, cache hits {s.cache_hits}, misses {s.cache_misses}"
+                + (" (reused collection)" if s.reused_collection else "")
+            )
             if promote:
                 r = p.indexes.promote(result.version.version, reason="cli build --promote")
                 out.print(f"promoted version {r.version} (was {r.previous})")
@@ -154,9 +175,15 @@ def versions() -> None:
     with platform() as p:
         table = Table("version", "name", "aliases", "chunks", "build s", "mode", "created")
         for v in p.indexes.versions():
-            table.add_row(v.version, v.spec.name, ",".join(v.aliases), f"{v.metrics.get('chunks', 0):.0f}",
-                          f"{v.metrics.get('build_seconds', 0):.1f}", v.spec.retrieval.mode,
-                          v.created_at.strftime("%Y-%m-%d %H:%M"))
+            table.add_row(
+                v.version,
+                v.spec.name,
+                ",".join(v.aliases),
+                f"{v.metrics.get('chunks', 0):.0f}",
+                f"{v.metrics.get('build_seconds', 0):.1f}",
+                v.spec.retrieval.mode,
+                v.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
         out.print(table)
 
 
@@ -170,10 +197,15 @@ def ingest(
     from ragplatform.ingest.readers import SUPPORTED_EXTENSIONS
 
     with platform() as p:
-        service = DocumentService(p.content, p.files, p.index, p.embedder,
-                                  max_bytes=p.settings.serve.max_upload_bytes)
-        files = [f for path in paths for f in ([path] if path.is_file() else sorted(path.rglob("*")))
-                 if f.is_file() and f.suffix.lower().lstrip(".") in SUPPORTED_EXTENSIONS]
+        service = DocumentService(
+            p.content, p.files, p.index, p.embedder, max_bytes=p.settings.serve.max_upload_bytes
+        )
+        files = [
+            f
+            for path in paths
+            for f in ([path] if path.is_file() else sorted(path.rglob("*")))
+            if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS
+        ]
         failed = 0
         with progress_bar() as update:
             for i, f in enumerate(files, 1):
@@ -202,8 +234,8 @@ def ask(
 
     try:
         with platform() as p:
-            answer = p.answers.ask(question, user_id=user, owner=owner,
-                                   options=AskOptions(top_k=top_k, mode=mode))  # type: ignore[arg-type]
+            options = AskOptions(top_k=top_k, mode=cast(SearchMode | None, mode))
+            answer = p.answers.ask(question, user_id=user, owner=owner, options=options)
     except RagPlatformError as exc:
         _fail(exc)
         return
@@ -218,8 +250,11 @@ def ask(
         where = f" ({c.section})" if c.section else ""
         out.print(f"[{i}] {c.source}{where}  score={c.score:.3f}  chunk={c.chunk_id}")
     flags = " [unanswered]" if answer.unanswered else ""
-    out.print(f"\nindex v{answer.index_version} · {answer.generator} · "
-              + " · ".join(f"{k} {v:.0f}" for k, v in answer.timings.items()) + flags)
+    out.print(
+        f"\nindex v{answer.index_version} · {answer.generator} · "
+        + " · ".join(f"{k} {v:.0f}" for k, v in answer.timings.items())
+        + flags
+    )
 
 
 @app.command()
@@ -228,8 +263,13 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     settings = Settings()
-    uvicorn.run("ragserve.main:create_app", factory=True, host=host or settings.serve.host,
-                port=port or settings.serve.port, log_level="info")
+    uvicorn.run(
+        "ragserve.main:create_app",
+        factory=True,
+        host=host or settings.serve.host,
+        port=port or settings.serve.port,
+        log_level="info",
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ragplatform.answering.faq import FaqMatcher
-from ragplatform.answering.serving import ServingIndex
 from ragplatform.answering.service import AnswerService
+from ragplatform.answering.serving import ServingIndex
 from ragplatform.content.base import ContentStore
 from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
@@ -149,14 +149,16 @@ def make_generator(settings: Settings) -> Generator:
     def local() -> Generator:
         from ragplatform.generation.local import LocalLlamaGenerator
 
-        return LocalLlamaGenerator(model_path=llm.local_model_path, n_threads=llm.local_threads,
-                                   max_tokens=llm.max_tokens)
+        return LocalLlamaGenerator(
+            model_path=llm.local_model_path, n_threads=llm.local_threads, max_tokens=llm.max_tokens
+        )
 
     def openai() -> Generator:
         from ragplatform.generation.openai_compat import OpenAICompatGenerator
 
-        return OpenAICompatGenerator(llm.openai_base_url, secret(llm.openai_api_key), llm.openai_model,
-                                     timeout=llm.timeout_s)
+        return OpenAICompatGenerator(
+            llm.openai_base_url, secret(llm.openai_api_key), llm.openai_model, timeout=llm.timeout_s
+        )
 
     def ollama() -> Generator:
         from ragplatform.generation.ollama import OllamaGenerator
@@ -166,7 +168,9 @@ def make_generator(settings: Settings) -> Generator:
     def anthropic() -> Generator:
         from ragplatform.generation.anthropic import AnthropicGenerator
 
-        return AnthropicGenerator(secret(llm.anthropic_api_key) or "", llm.anthropic_model, timeout=llm.timeout_s)
+        return AnthropicGenerator(
+            secret(llm.anthropic_api_key) or "", llm.anthropic_model, timeout=llm.timeout_s
+        )
 
     def gemini() -> Generator:
         from ragplatform.generation.gemini import GeminiGenerator
@@ -178,8 +182,14 @@ def make_generator(settings: Settings) -> Generator:
 
         return ExtractiveGenerator()
 
-    builders = {"local": local, "openai": openai, "ollama": ollama, "anthropic": anthropic,
-                "gemini": gemini, "extractive": extractive}
+    builders = {
+        "local": local,
+        "openai": openai,
+        "ollama": ollama,
+        "anthropic": anthropic,
+        "gemini": gemini,
+        "extractive": extractive,
+    }
     chain = [builders[name]() for name in llm.providers]
     return chain[0] if len(chain) == 1 else FallbackGenerator(chain)
 
@@ -245,8 +255,15 @@ def build_platform(settings: Settings) -> Platform:
     indexes = IndexManager(registry, index, embedder, content, settings.datasets_dir)
     serving = ServingIndex(registry, index, embedder)
     platform = Platform(
-        settings=settings, content=content, sessions=sessions, index=index, registry=registry,
-        embedder=embedder, files=files, indexes=indexes, serving=serving,
+        settings=settings,
+        content=content,
+        sessions=sessions,
+        index=index,
+        registry=registry,
+        embedder=embedder,
+        files=files,
+        indexes=indexes,
+        serving=serving,
         _generator_factory=lambda: make_generator(settings),
     )
     platform._closers.append(pool.close)

@@ -35,7 +35,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         apply_offline_env()
         owned = platform is None
-        p = platform or await run_in_threadpool(build_platform, settings or Settings())
+        p: Platform = (
+            platform
+            if platform is not None
+            else await run_in_threadpool(build_platform, settings or Settings())
+        )
         app.state.platform = p
         await run_in_threadpool(warm_up, p)
         p.serving.watch(p.settings.serve.watch_interval_s)

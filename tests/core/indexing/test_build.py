@@ -55,7 +55,14 @@ def test_build_logs_params_metrics_and_artifacts_to_mlflow(platform: Platform) -
     assert production is not None
     run = platform.registry.client.get_run(production.run_id)
     assert run.data.params["chunking.strategy"] == "sentence"
-    for metric in ("documents", "chunks", "build_seconds", "embed_chunks_per_s", "cache_hits", "cache_misses"):
+    for metric in (
+        "documents",
+        "chunks",
+        "build_seconds",
+        "embed_chunks_per_s",
+        "cache_hits",
+        "cache_misses",
+    ):
         assert metric in run.data.metrics
     artifacts = {a.path for a in platform.registry.client.list_artifacts(production.run_id)}
     assert "manifest.json" in artifacts and "charts" in artifacts
@@ -78,7 +85,9 @@ def test_empty_corpus_is_refused_and_nothing_is_registered(platform: Platform, t
 
 
 def test_invalid_index_specs_name_the_problem() -> None:
-    with pytest.raises(ValidationError, match="chunk_overlap \\(300\\) must be smaller than chunk_size \\(256\\)"):
+    with pytest.raises(
+        ValidationError, match="chunk_overlap \\(300\\) must be smaller than chunk_size \\(256\\)"
+    ):
         IndexSpec(chunking=ChunkingSpec(chunk_size=256, chunk_overlap=300))
     with pytest.raises(ValidationError, match="top_k"):
         IndexSpec(retrieval=RetrievalSpec(top_k=0))
@@ -132,7 +141,10 @@ def test_a_build_killed_halfway_leaves_production_serving(platform: Platform, tm
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "ragplatform.cli", "build", "--name", "killed", "--corpus", str(corpus)],
-        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stderr is not None
     seen = []

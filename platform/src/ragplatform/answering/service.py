@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 USER_DOCUMENTS = "user_documents"
 IDK = "I don't know: nothing in the knowledge base answers that question."
 NO_RAG_PROMPT = (
-    "You are a helpful assistant. Answer the question briefly. "
-    "If you are not sure, say that you do not know."
+    "You are a helpful assistant. Answer the question briefly. If you are not sure, say that you do not know."
 )
 
 AnswerSource = Literal["faq", "rag", "no_context", "llm"]
@@ -117,8 +116,10 @@ class AnswerService:
         question = self._validate(question)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        session_id = self._ensure_session(session_id, user_id, question, session_metadata) if persist else (
-            session_id or ""
+        session_id = (
+            self._ensure_session(session_id, user_id, question, session_metadata)
+            if persist
+            else (session_id or "")
         )
         history = self._history(session_id, options) if persist and options.include_history else []
 
@@ -132,9 +133,17 @@ class AnswerService:
         citations: list[Citation] = []
         stats = GenerationStats()
         if faq is not None:
-            text = f"{faq.item.answer}\n\n(Answered from the FAQ: \"{faq.item.question}\")"
-            citations = [Citation(f"faq/{faq.item.id}", f"faq/{faq.item.id}", faq.item.question,
-                                  round(1.0 - faq.distance, 6), "", faq.item.answer[:300])]
+            text = f'{faq.item.answer}\n\n(Answered from the FAQ: "{faq.item.question}")'
+            citations = [
+                Citation(
+                    f"faq/{faq.item.id}",
+                    f"faq/{faq.item.id}",
+                    faq.item.question,
+                    round(1.0 - faq.distance, 6),
+                    "",
+                    faq.item.answer[:300],
+                )
+            ]
             source: AnswerSource = "faq"
             stats.provider = "faq"
             yield AnswerEvent("content", {"text": text})

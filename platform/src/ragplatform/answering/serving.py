@@ -40,7 +40,9 @@ class ServingIndex:
         if served is None:
             served = self.refresh()
         if served is None:
-            raise NotFound("no index version is promoted to production yet: run `ragplatform up` or promote one")
+            raise NotFound(
+                "no index version is promoted to production yet: run `ragplatform up` or promote one"
+            )
         return served
 
     @property
@@ -61,7 +63,10 @@ class ServingIndex:
             return self._current
 
     def watch(self, interval_s: float) -> None:
-        """Polls the alias in a daemon thread until ``stop()``."""
+        """Polls the alias in a daemon thread until ``stop()``; a second call while it runs does nothing."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
 
         def loop() -> None:
             while not self._stop.wait(interval_s):

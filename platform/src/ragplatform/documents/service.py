@@ -29,14 +29,14 @@ class DocumentService:
         files: FileStore,
         index: VectorIndex,
         embedder: Embedder,
-        chunking: ChunkingSpec = ChunkingSpec(),
+        chunking: ChunkingSpec | None = None,
         max_bytes: int = 20 * 1024 * 1024,
     ) -> None:
         self.content = content
         self.files = files
         self.index = index
         self.embedder = embedder
-        self.chunking = chunking
+        self.chunking = chunking or ChunkingSpec()
         self.max_bytes = max_bytes
 
     def _collection(self) -> str:
@@ -49,7 +49,12 @@ class DocumentService:
         return USER_DOCUMENTS
 
     def ingest(
-        self, owner: str, filename: str, data: bytes, content_type: str | None = None, chat_id: str | None = None
+        self,
+        owner: str,
+        filename: str,
+        data: bytes,
+        content_type: str | None = None,
+        chat_id: str | None = None,
     ) -> DocumentRecord:
         """Parses and indexes an upload for ``owner``. Raises TooLarge, UnsupportedMedia, InvalidInput;
         on a parse error nothing is stored."""
@@ -65,8 +70,14 @@ class DocumentService:
         key = f"{owner}/{doc_id}/{name}"
         self.files.put(key, data, content_type or "application/octet-stream")
         record = self.content.create_document(
-            DocumentCreate(owner=owner, filename=name, content_type=content_type or "application/octet-stream",
-                           size_bytes=len(data), storage_key=key, chat_id=chat_id)
+            DocumentCreate(
+                owner=owner,
+                filename=name,
+                content_type=content_type or "application/octet-stream",
+                size_bytes=len(data),
+                storage_key=key,
+                chat_id=chat_id,
+            )
         )
         try:
             chunks = [_with_doc(c, record.id, owner, chat_id) for c in chunks]
@@ -91,6 +102,10 @@ class DocumentService:
 def _with_doc(chunk: Chunk, doc_id: str, owner: str, chat_id: str | None) -> Chunk:
     """Chunk ids unique per upload: two owners uploading the same file never overwrite each other."""
     return replace(
-        chunk, id=text_hash(f"{doc_id}:{chunk.id}")[:32], doc_id=doc_id, owner=owner, chat_id=chat_id or "",
+        chunk,
+        id=text_hash(f"{doc_id}:{chunk.id}")[:32],
+        doc_id=doc_id,
+        owner=owner,
+        chat_id=chat_id or "",
         kind="upload",
     )

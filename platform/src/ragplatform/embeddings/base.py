@@ -19,6 +19,7 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Shape ``(len(texts), dim)``, float32, rows of unit length. Raises BackendUnavailable."""
         ...
+
     def embed_query(self, text: str) -> np.ndarray:
         """Shape ``(dim,)``, float32, unit length."""
         ...

@@ -10,10 +10,13 @@ class FileStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
         """Stores ``data`` under ``key``; returns the key. Raises InvalidInput for an unsafe key."""
         ...
+
     def get(self, key: str) -> bytes:
         """Raises NotFound."""
         ...
+
     def delete(self, key: str) -> bool:
         """Idempotent: True when something was deleted."""
         ...
+
     def exists(self, key: str) -> bool: ...

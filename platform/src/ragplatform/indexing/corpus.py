@@ -66,9 +66,9 @@ def corpus_files(roots: list[Path], extensions: tuple[str, ...]) -> list[Path]:
         candidates = [root] if root.is_file() else sorted(root.rglob("*"))
         for f in candidates:
             rel_parts = f.relative_to(root).parts if f != root else (f.name,)
-            if f.is_file() and not any(p.startswith(".") for p in rel_parts):
-                if f.suffix.lower().lstrip(".") in allowed:
-                    files.append(f)
+            hidden = any(p.startswith(".") for p in rel_parts)
+            if f.is_file() and not hidden and f.suffix.lower().lstrip(".") in allowed:
+                files.append(f)
     return files
 
 

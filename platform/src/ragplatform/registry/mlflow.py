@@ -240,14 +240,22 @@ class MlflowIndexRegistry:
         run = self.client.create_run(
             self.experiment_id,
             run_name=f"eval-v{version}-{eval_name}",
-            tags={"kind": "evaluation", "index_version": version, "eval_set": eval_name,
-                  "mlflow.parentRunId": target.run_id},
+            tags={
+                "kind": "evaluation",
+                "index_version": version,
+                "eval_set": eval_name,
+                "mlflow.parentRunId": target.run_id,
+            },
         )
         now = int(time.time() * 1000)
-        self.client.log_batch(run.info.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
+        self.client.log_batch(
+            run.info.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()]
+        )
         for name, path in artifacts.items():
             self.client.log_artifact(run.info.run_id, str(path), name)
         self.client.set_terminated(run.info.run_id, "FINISHED")
         for key, value in metrics.items():
-            self.client.set_model_version_tag(self.model_name, version, f"eval.{eval_name}.{key}", f"{value:.6g}")
+            self.client.set_model_version_tag(
+                self.model_name, version, f"eval.{eval_name}.{key}", f"{value:.6g}"
+            )
         return str(run.info.run_id)

@@ -46,12 +46,14 @@ class SessionStore(Protocol):
     def list_sessions(self, user_id: str | None = None, skip: int = 0, limit: int = 100) -> list[Session]:
         """Newest (by ``updated_at``) first."""
         ...
+
     def count_sessions(self, user_id: str | None = None) -> int: ...
     def update_session(
         self, session_id: str, title: str | None = None, metadata: dict[str, Any] | None = None
     ) -> Session:
         """``metadata`` is merged into the stored metadata (shallow)."""
         ...
+
     def delete_session(self, session_id: str) -> None:
         """Deletes the session and all its messages."""
         ...
@@ -61,6 +63,7 @@ class SessionStore(Protocol):
     ) -> Message:
         """Appends a message and bumps the session's ``updated_at``."""
         ...
+
     def get_message(self, message_id: str) -> Message: ...
     def update_message(
         self, message_id: str, content: str | None = None, metadata: dict[str, Any] | None = None
@@ -68,9 +71,11 @@ class SessionStore(Protocol):
     def list_messages(self, session_id: str, limit: int | None = None) -> list[Message]:
         """Oldest first; with ``limit``, the last ``limit`` messages."""
         ...
+
     def history(self, user_id: str, n: int = 3) -> list[tuple[str, str]]:
         """The user's last ``n`` (question, answer) pairs across sessions, oldest first."""
         ...
+
     def search_messages(
         self,
         user_id: str | None = None,

@@ -59,18 +59,30 @@ def _check(engine: str, probe: Any) -> EngineStatus:
 def health(platform: PlatformDep) -> Health:
     s = platform.settings
     engines = {
-        "postgresql": _check("postgresql" if s.database_url else "postgresql (embedded)", platform.content.health),
+        "postgresql": _check(
+            "postgresql" if s.database_url else "postgresql (embedded)", platform.content.health
+        ),
         "sessions": _check("mongodb" if s.mongodb_uri else "postgresql (embedded)", platform.sessions.health),
         "vector_index": _check("weaviate" if s.weaviate_url else "lancedb", platform.index.health),
-        "mlflow": _check("mlflow", lambda: {"version": platform.registry.tracking_uri.split(":")[0]}
-                         if platform.registry.list_versions() is not None else {}),
+        "mlflow": _check(
+            "mlflow",
+            lambda: (
+                {"version": platform.registry.tracking_uri.split(":")[0]}
+                if platform.registry.list_versions() is not None
+                else {}
+            ),
+        ),
     }
     served = platform.serving.refresh()
     index = ServingIndexInfo(version=None)
     if served is not None:
         v = served.version
-        index = ServingIndexInfo(version=v.version, name=v.spec.name, collection=v.collection,
-                                 chunks=int(v.metrics.get("chunks", 0)))
+        index = ServingIndexInfo(
+            version=v.version,
+            name=v.spec.name,
+            collection=v.collection,
+            chunks=int(v.metrics.get("chunks", 0)),
+        )
     ok = all(e.status == "healthy" for e in engines.values()) and served is not None
     return Health(
         status="healthy" if ok else "degraded",

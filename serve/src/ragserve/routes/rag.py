@@ -21,9 +21,13 @@ class ChatRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     include_history: bool = True
     use_rag: bool = True
-    similarity_top_k: int = Field(default=3, ge=1, le=MAX_TOP_K, description=f"chunks to retrieve, 1..{MAX_TOP_K}")
+    similarity_top_k: int = Field(
+        default=3, ge=1, le=MAX_TOP_K, description=f"chunks to retrieve, 1..{MAX_TOP_K}"
+    )
     vector_distance_threshold: float = Field(
-        default=0.75, ge=0.0, le=2.0,
+        default=0.75,
+        ge=0.0,
+        le=2.0,
         description="largest cosine distance (0 = identical, 2 = opposite) a chunk may have to count as relevant",
     )
     session_id: str | None = Field(default=None, max_length=200)
