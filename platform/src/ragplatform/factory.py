@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ragplatform.answering.faq import FaqMatcher
-from ragplatform.answering.service import AnswerService
+from ragplatform.answering.service import Answer, AnswerService
 from ragplatform.answering.serving import ServingIndex
 from ragplatform.content.base import ContentStore
+from ragplatform.documents.service import DocumentService
 from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
 from ragplatform.embeddings.query_cache import QueryCachedEmbedder
@@ -26,6 +27,8 @@ from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
 from ragplatform.indexing.manager import IndexManager
+from ragplatform.metrics.base import QueryLog, QueryRecord
+from ragplatform.metrics.postgres import PostgresQueryLog
 from ragplatform.registry.mlflow import MlflowIndexRegistry
 from ragplatform.sessions.base import SessionStore
 from ragplatform.settings import EmbeddingSettings, Settings
@@ -210,9 +213,11 @@ class Platform:
     files: FileStore
     indexes: IndexManager
     serving: ServingIndex
+    queries: QueryLog
     _generator_factory: Callable[[], Generator]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _answers: AnswerService | None = None
+    _documents: DocumentService | None = None
 
     @property
     def answers(self) -> AnswerService:
@@ -227,7 +232,29 @@ class Platform:
                 faq=FaqMatcher(self.content, self.embedder, self.settings.answer.faq_max_distance),
                 settings=self.settings.answer,
             )
+            self._answers.on_answered.append(self._log_query)
         return self._answers
+
+    @property
+    def documents(self) -> DocumentService:
+        """Uploads into the live per-owner collection."""
+        if self._documents is None:
+            self._documents = DocumentService(
+                self.content, self.files, self.index, self.embedder, max_bytes=self.settings.serve.max_upload_bytes
+            )
+        return self._documents
+
+    def _log_query(self, question: str, answer: Answer, user_id: str) -> None:
+        t = answer.timings
+        self.queries.record(
+            QueryRecord(
+                question=question, user_id=user_id, session_id=answer.session_id or None,
+                latency_ms=t.get("total_ms", 0.0), retrieval_ms=t.get("retrieval_ms"),
+                generation_ms=t.get("generation_ms"), unanswered=answer.unanswered,
+                prompt_tokens=answer.tokens.get("prompt", 0), completion_tokens=answer.tokens.get("completion", 0),
+                index_version=answer.index_version, generator=answer.generator, source=answer.source,
+            )
+        )
 
     def close(self) -> None:
         self.serving.stop()
@@ -264,6 +291,7 @@ def build_platform(settings: Settings) -> Platform:
         files=files,
         indexes=indexes,
         serving=serving,
+        queries=PostgresQueryLog(pool),
         _generator_factory=lambda: make_generator(settings),
     )
     platform._closers.append(pool.close)

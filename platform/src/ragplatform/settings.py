@@ -71,6 +71,7 @@ class ServeSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: Annotated[list[str], NoDecode] = []
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     watch_interval_s: float = Field(default=2.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
@@ -78,6 +79,34 @@ class ServeSettings(BaseModel):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+
+class AuthSettings(BaseModel):
+    """JWT sessions (``/api/login``, OAuth in ``/api/v1/auth``) and who may do what."""
+
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    cookie_secure: bool = False  # set true behind HTTPS
+    # OAuth/OIDC provider for /api/v1/auth/{provider}/login (Google by default).
+    oauth_provider: str = "google"
+    oauth_client_id: str | None = None
+    oauth_client_secret: SecretStr | None = None
+    oauth_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    # Public base URL of this API, for the OAuth redirect_uri.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Where the browser goes after a successful OAuth login.
+    frontend_url: str = "/"
+    # Emails allowed to sign in through OAuth (empty: anyone the provider vouches for).
+    email_whitelist: Annotated[list[str], NoDecode] = []
+    # Let legacy clients (API 01 has no auth) write FAQ items, contacts and events without an admin token.
+    open_content_writes: bool = False
+
+    @field_validator("email_whitelist", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
         return value
 
 
@@ -106,6 +135,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     serve: ServeSettings = ServeSettings()
+    auth: AuthSettings = AuthSettings()
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:

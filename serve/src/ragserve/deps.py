@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ragplatform.answering.service import AnswerService
 from ragplatform.factory import Platform
+from ragserve.notify import NotificationHub
 
 
 def get_platform(request: Request) -> Platform:
@@ -21,3 +22,11 @@ def get_answers(request: Request) -> AnswerService:
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 Answers = Annotated[AnswerService, Depends(get_answers)]
+
+
+def get_hub(request: Request) -> NotificationHub:
+    hub: NotificationHub = request.app.state.hub
+    return hub
+
+
+Hub = Annotated[NotificationHub, Depends(get_hub)]

@@ -1,52 +1,94 @@
-"""The ``ragserve`` ASGI app: ``uvicorn ragserve.main:create_app --factory``."""
+"""The ``ragserve`` ASGI app: ``uvicorn ragserve.main:create_app --factory``.
+
+One FastAPI app serves the five API documents (each router is thin and calls
+the same platform services), plus Socket.IO on ``/socket.io``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ragplatform import __version__
 from ragplatform.factory import Platform, apply_offline_env, build_platform
 from ragplatform.settings import Settings
-from ragserve import errors
-from ragserve.routes import health, rag
+from ragserve import errors, realtime
+from ragserve.auth import ensure_admin
+from ragserve.notify import NotificationHub, new_session_notification
+from ragserve.routes import (
+    api_auth,
+    api_chat,
+    api_documents,
+    api_metrics,
+    health,
+    internal,
+    mongodb,
+    notify,
+    postgres,
+    rag,
+    sessions,
+    v1_auth,
+    v1_chat,
+    v1_model,
+)
 
 log = logging.getLogger(__name__)
+
+ROUTERS = (
+    health.router, mongodb.router, postgres.router, rag.router, notify.router,  # API 01
+    sessions.router,  # API 03
+    api_auth.router, api_chat.router, api_documents.router, api_metrics.router,  # API 04
+    v1_auth.router, v1_chat.router, v1_model.router, internal.router,  # API 05
+)
 
 
 def warm_up(platform: Platform) -> None:
     """Loads the models and resolves the index before the first request, not during it."""
     platform.serving.refresh()
     platform.embedder.embed_query("warm up")
-    warm = getattr(platform.answers.generator, "warm_up", None)
+    warm = getattr(platform.answers.generator, "warm_up", None) or getattr(platform.answers.generator, "load", None)
     if callable(warm):
         warm()
+
+
+def cors_origins(settings: Settings) -> list[str]:
+    """Configured origins; open in development when none are configured, closed otherwise."""
+    if settings.serve.cors_origins:
+        return settings.serve.cors_origins
+    return ["*"] if settings.environment == "development" else []
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """``platform`` may be passed in (tests, embedding the API); otherwise it is built from settings
     in the lifespan and closed on shutdown."""
+    settings = platform.settings if platform is not None else (settings or Settings())
+    hub = NotificationHub()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         apply_offline_env()
         owned = platform is None
-        p: Platform = (
-            platform
-            if platform is not None
-            else await run_in_threadpool(build_platform, settings or Settings())
-        )
+        p: Platform = platform if platform is not None else await run_in_threadpool(build_platform, settings)
         app.state.platform = p
+        hub.bind(asyncio.get_running_loop())
+        await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
+        hook = lambda q, a, u: hub.publish_threadsafe(new_session_notification(p, q, a, u))  # noqa: E731
+        p.answers.on_unanswered.append(hook)
+        realtime.on_startup(p)
         p.serving.watch(p.settings.serve.watch_interval_s)
         log.info("ragserve ready; serving index version %s", p.serving.version)
         try:
             yield
         finally:
+            p.answers.on_unanswered.remove(hook)
             p.serving.stop()
             if owned:
                 p.close()
@@ -54,10 +96,34 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(
         title="ragplatform API",
         version=__version__,
-        description="Answers from the promoted retrieval index: REST, SSE, WebSockets and Socket.IO.",
+        description=(
+            "Answers from the promoted retrieval index over REST, SSE, WebSockets and Socket.IO. "
+            "Serves API documents 01 (knowledge assistant), 03 (sessions + SSE), 04 (auth, documents, "
+            "metrics) and 05 (v1 chat, files, Socket.IO) at once, over one core."
+        ),
         lifespan=lifespan,
     )
+    app.state.hub = hub
+    app.state.settings = settings
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(rag.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=cors_origins(settings),
+        allow_credentials="*" not in cors_origins(settings),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+    )
+
+    limit = settings.serve.max_request_bytes
+
+    @app.middleware("http")
+    async def limit_request_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body is {length} bytes; the limit is {limit}"}, status_code=413)
+        return await call_next(request)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    realtime.install(app, lambda: app.state.platform)
     return app

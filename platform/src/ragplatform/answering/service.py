@@ -66,7 +66,7 @@ class AnswerEvent:
     data: Any
 
 
-UnansweredHook = Callable[[str, str, str], None]  # (question, user_id, session_id)
+AnswerHook = Callable[[str, "Answer", str], None]  # (question, answer, user_id); runs after storing
 
 
 class AnswerService:
@@ -87,7 +87,8 @@ class AnswerService:
         self.generator = generator
         self.faq = faq
         self.settings = settings
-        self.on_unanswered: list[UnansweredHook] = []
+        self.on_answered: list[AnswerHook] = []  # every answer (metrics)
+        self.on_unanswered: list[AnswerHook] = []  # "I don't know" answers (admin notifications)
 
     # -- public ---------------------------------------------------------------
 
@@ -195,12 +196,11 @@ class AnswerService:
         )
         if persist:
             answer.message_id = self._store(question, answer, user_id, stats)
-        if unanswered:
-            for hook in self.on_unanswered:
-                try:
-                    hook(question, user_id, session_id)
-                except Exception:
-                    log.warning("unanswered hook failed", exc_info=True)
+        for hook in self.on_answered + (self.on_unanswered if unanswered else []):
+            try:
+                hook(question, answer, user_id)
+            except Exception:  # a metrics or notification failure never fails the answer
+                log.warning("answer hook %r failed", hook, exc_info=True)
         yield AnswerEvent("done", answer)
 
     # -- steps ----------------------------------------------------------------

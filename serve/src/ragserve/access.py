@@ -1,0 +1,48 @@
+"""Who may see a conversation, the same rule for every dialect.
+
+Sessions created by a signed-in user (APIs 04, 05, Socket.IO, or 01/03 called with
+a token) are private: ``metadata.private`` is true and ``user_id`` is the user's id;
+only that user (or an admin) sees them, and anyone else gets 404, never 403.
+Sessions created through the open dialects without a token (01, 03) are open:
+anyone holding the id may read and continue them, as those documents promise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ragplatform.content.base import User
+from ragplatform.errors import NotFound
+from ragplatform.factory import Platform
+from ragplatform.sessions.base import Session
+
+ANONYMOUS = "anonymous"
+
+
+def can_see(session: Session, user: User | None) -> bool:
+    if not session.metadata.get("private"):
+        return True
+    return user is not None and (user.id == session.user_id or user.role == "admin")
+
+
+def visible_session(platform: Platform, session_id: str, user: User | None, what: str = "Session") -> Session:
+    """The session if the caller may see it. Raises NotFound("Session not found")."""
+    try:
+        session = platform.sessions.get_session(session_id)
+    except NotFound:
+        raise NotFound(f"{what} not found") from None
+    if not can_see(session, user):
+        raise NotFound(f"{what} not found")
+    return session
+
+
+def owner_metadata(user: User | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Metadata for a new session: private to ``user`` when signed in."""
+    meta = dict(extra or {})
+    if user is not None:
+        meta["private"] = True
+    return meta
+
+
+def owner_id(user: User | None, fallback: str | None = None) -> str:
+    return user.id if user is not None else (fallback or ANONYMOUS)

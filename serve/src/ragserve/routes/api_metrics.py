@@ -1,0 +1,7 @@
+"""Routes of the served API (stub: filled in by the issue-3 work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
