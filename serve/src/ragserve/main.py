@@ -125,5 +125,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     for router in ROUTERS:
         app.include_router(router)
+    internal.install(app)
     realtime.install(app, lambda: app.state.platform)
     return app

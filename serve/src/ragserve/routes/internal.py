@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 router = APIRouter()
+
+
+def install(app: FastAPI) -> None:
+    """Adds request metrics middleware (stub)."""
+    return None
