@@ -33,6 +33,7 @@ class ServingIndex:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watchers = 0
 
     @property
     def current(self) -> Served:
@@ -63,10 +64,13 @@ class ServingIndex:
             return self._current
 
     def watch(self, interval_s: float) -> None:
-        """Polls the alias in a daemon thread until ``stop()``; a second call while it runs does nothing."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
+        """Polls the alias in a daemon thread until every ``watch()`` has been matched by a ``stop()``
+        (several apps may serve one platform)."""
+        with self._lock:
+            self._watchers += 1
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
 
         def loop() -> None:
             while not self._stop.wait(interval_s):
@@ -79,6 +83,10 @@ class ServingIndex:
         self._thread.start()
 
     def stop(self) -> None:
+        with self._lock:
+            self._watchers = max(0, self._watchers - 1)
+            if self._watchers:
+                return
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

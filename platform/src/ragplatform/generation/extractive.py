@@ -40,6 +40,8 @@ K1, B = 1.2, 0.75
 RANK_BONUS = 0.05
 SECOND_SENTENCE_RATIO = 0.6
 MAX_SENTENCE_CHARS = 400
+NOVELTY_FULL = 0.5  # share of new words at which a sentence gets no echo penalty
+QUESTION_PENALTY = 0.3
 
 
 def tokenize(text: str) -> list[str]:
@@ -101,10 +103,20 @@ def score_sentences(question: str, contexts: Sequence[Citation]) -> list[ScoredS
             if term in tf
         )
         if score > 0:
-            score *= 1 + RANK_BONUS / n
+            score *= (1 + RANK_BONUS / n) * _informativeness(sentence, set(tokens), query)
         scored.append(ScoredSentence(sentence, n, pos, score))
     scored.sort(key=lambda s: (-s.score, s.passage, s.position))
     return scored
+
+
+def _informativeness(sentence: str, tokens: set[str], query: set[str]) -> float:
+    """A multiplier in (0, 1]: an answer adds words the question lacks, and is not itself a question.
+    Keeps a sentence that merely repeats the question (e.g. an example question in an FAQ) from winning."""
+    novelty = len(tokens - query) / len(tokens) if tokens else 0.0
+    factor = 0.5 + 0.5 * min(1.0, novelty / NOVELTY_FULL)
+    if "?" in sentence:
+        factor *= QUESTION_PENALTY
+    return factor
 
 
 def cite(sentence: str, passage: int) -> str:
