@@ -55,7 +55,13 @@ class QueryLog(Protocol):
         user_id: str | None = None,
         session_id: str | None = None,
     ) -> UsageSummary: ...
-    def per_day(self, since: datetime | None = None, until: datetime | None = None) -> list[DailyUsage]: ...
+    def per_day(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+    ) -> list[DailyUsage]: ...
     def top_questions(
         self, limit: int = 10, since: datetime | None = None, until: datetime | None = None
     ) -> list[tuple[str, int]]:

@@ -80,8 +80,14 @@ class PostgresQueryLog:
             last_at=row["last_at"],
         )
 
-    def per_day(self, since: datetime | None = None, until: datetime | None = None) -> list[DailyUsage]:
-        where, params = _where(since, until)
+    def per_day(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+    ) -> list[DailyUsage]:
+        where, params = _where(since, until, user_id, session_id)
         query = sql.SQL(
             "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS questions,"
             " count(*) FILTER (WHERE unanswered) AS unanswered,"
