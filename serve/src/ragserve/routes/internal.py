@@ -1,12 +1,110 @@
-"""Routes of the served API (stub: filled in by the issue-3 work)."""
+"""``/internal/health`` and ``/internal/metrics`` (API 05), open like any monitoring endpoint.
+
+``install(app)`` gives the app its own Prometheus registry, the request middleware,
+and (in the lifespan, once the platform exists) the answer hook that feeds the
+retrieval/generation histograms and token counters.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ragplatform import __version__
+from ragplatform.factory import Platform
+from ragserve import realtime
+from ragserve.deps import PlatformDep
+from ragserve.metrics_prom import PlatformMetrics, PrometheusMiddleware
+
+router = APIRouter(prefix="/internal", tags=["internal"])
+
+
+class InternalHealth(BaseModel):
+    status: str = Field(description="ok | degraded (an engine is unavailable; the reply is then a 503)")
+    version: str
+    timestamp: datetime
+    engines: dict[str, str] = Field(description="engine → ok | unavailable: <reason>")
+    index_version: str | None = Field(description="the promoted index version being served")
+
+
+def _probe(check: Callable[[], Any]) -> str:
+    try:
+        check()
+    except Exception as exc:
+        return f"unavailable: {str(exc)[:200]}"
+    return "ok"
+
+
+def _health(platform: Platform) -> InternalHealth:
+    engines = {
+        "postgresql": _probe(platform.content.health),
+        "sessions": _probe(platform.sessions.health),
+        "vector_index": _probe(platform.index.health),
+    }
+    ok = all(v == "ok" for v in engines.values())
+    return InternalHealth(
+        status="ok" if ok else "degraded",
+        version=__version__,
+        timestamp=datetime.now(UTC),
+        engines=engines,
+        index_version=platform.serving.version,
+    )
+
+
+@router.get(
+    "/health",
+    response_model=InternalHealth,
+    summary="Liveness and each engine, for monitoring",
+    responses={503: {"model": InternalHealth, "description": "an engine is unavailable"}},
+)
+async def health(platform: PlatformDep) -> JSONResponse:
+    report = await run_in_threadpool(_health, platform)
+    return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.status == "ok" else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics (text exposition format)",
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
+)
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _socketio_connections() -> float:
+    count = getattr(realtime, "connection_count", None)
+    return float(count()) if callable(count) else 0.0
 
 
 def install(app: FastAPI) -> None:
-    """Adds request metrics middleware (stub)."""
-    return None
+    """Per-app metrics registry, the request middleware, and the answer hook (registered in the lifespan)."""
+    prom = PlatformMetrics(
+        open_websockets=lambda: float(app.state.hub.connections), open_socketio=_socketio_connections
+    )
+    app.state.metrics = prom
+    app.add_middleware(PrometheusMiddleware, metrics=prom)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            answers = a.state.platform.answers
+            answers.on_answered.append(prom.observe_answer)
+            try:
+                yield state
+            finally:
+                if prom.observe_answer in answers.on_answered:
+                    answers.on_answered.remove(prom.observe_answer)
+
+    app.router.lifespan_context = lifespan

@@ -1,7 +1,318 @@
-"""Routes of the served API (stub: filled in by the issue-3 work)."""
+"""``/api/v1/chat`` (API 05): a user's chats, their messages and their files.
+
+A chat is a session (the same one the other dialects see) whose metadata holds
+``model_id`` and ``model_api_source``; it is private to its user (others get 404).
+Files uploaded to a chat are ingested into the user's documents with the chat's id,
+so answers in that chat can cite them; deleting the chat deletes them (bytes,
+records and indexed chunks) with its messages.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import contextlib
+import math
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
-router = APIRouter()
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from ragplatform.content.base import DocumentRecord, User
+from ragplatform.errors import InvalidInput, NotFound, PermissionDenied, RagPlatformError, TooLarge
+from ragplatform.factory import Platform
+from ragplatform.sessions.base import Message, MessageRole, Session
+from ragserve.access import visible_session
+from ragserve.auth import CurrentUser
+from ragserve.deps import PlatformDep
+from ragserve.routes.v1_model import default_model, find_model
+
+router = APIRouter(prefix="/api/v1/chat", tags=["v1 chat"])
+
+MAX_FILES_PER_UPLOAD = 20
+MAX_FILES_PER_CHAT = 1000
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such chat, or it belongs to another user"}
+}
+
+
+class ChatCreate(BaseModel):
+    model_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=PRINTABLE,
+        description="default: the first model of GET /api/v1/model",
+    )
+    model_api_source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=PRINTABLE,
+        description="default: the provider of model_id's default",
+    )
+
+
+class FilePublic(BaseModel):
+    fileid: str
+    filename: str
+    uploaded_at: datetime
+    userid: str
+    content_type: str
+    size: int = Field(description="bytes")
+    object_key: str
+    status: str = Field(description="uploaded | parsed | failed: whether the file is searchable in the chat")
+    chunks: int = Field(description="indexed chunks")
+
+    @classmethod
+    def of(cls, record: DocumentRecord) -> FilePublic:
+        return cls(
+            fileid=record.id,
+            filename=record.filename,
+            uploaded_at=record.created_at,
+            userid=record.owner,
+            content_type=record.content_type,
+            size=record.size_bytes,
+            object_key=record.storage_key,
+            status=record.status,
+            chunks=record.chunks,
+        )
+
+
+class ChatPublic(BaseModel):
+    chat_id: str
+    user_id: str
+    current_model_id: str
+    current_model_api_source: str
+    created_timestamp: datetime
+    title: str = Field(description="the first question, once there is one")
+    files: list[FilePublic]
+
+
+class ChatsPublic(BaseModel):
+    items: list[ChatPublic]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class MessagePublic(BaseModel):
+    message_id: str
+    chat_id: str
+    role: MessageRole
+    content: str
+    files: list[str] = Field(description="ids of files attached to this message")
+    timestamp: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> MessagePublic:
+        files = message.metadata.get("files") or []
+        return cls(
+            message_id=message.id,
+            chat_id=message.session_id,
+            role=message.role,
+            content=message.content,
+            files=[str(f) for f in files] if isinstance(files, list) else [],
+            timestamp=message.created_at,
+        )
+
+
+def _files(platform: Platform, chat_id: str) -> list[DocumentRecord]:
+    return platform.content.list_documents(chat_id=chat_id, limit=MAX_FILES_PER_CHAT)
+
+
+def _chat(platform: Platform, session: Session) -> ChatPublic:
+    model_id, source = default_model(platform.settings)
+    return ChatPublic(
+        chat_id=session.id,
+        user_id=session.user_id,
+        current_model_id=str(session.metadata.get("model_id") or model_id),
+        current_model_api_source=str(session.metadata.get("model_api_source") or source),
+        created_timestamp=session.created_at,
+        title=session.title,
+        files=[FilePublic.of(d) for d in _files(platform, session.id)],
+    )
+
+
+def _owned(platform: Platform, chat_id: str, user: User) -> Session:
+    """The chat if the caller may change it: their own (or any, for an admin)."""
+    session = visible_session(platform, chat_id, user, "Chat")
+    if session.user_id != user.id and user.role != "admin":
+        raise PermissionDenied("only the chat's owner may change it")
+    return session
+
+
+def _chat_file(platform: Platform, chat_id: str, file_id: str) -> DocumentRecord:
+    if "\x00" in file_id:  # no id contains NUL, and PostgreSQL text cannot hold one
+        raise NotFound("File not found")
+    try:
+        record = platform.content.get_document(file_id)
+    except NotFound:
+        raise NotFound("File not found") from None
+    if record.chat_id != chat_id:
+        raise NotFound("File not found")
+    return record
+
+
+@router.get("", response_model=ChatsPublic, summary="The caller's chats, newest activity first")
+def list_chats(
+    user: CurrentUser,
+    platform: PlatformDep,
+    page: Annotated[int, Query(ge=1, le=100_000, description="1-based")] = 1,
+    size: Annotated[int, Query(ge=1, le=100, description="chats per page, 1..100")] = 20,
+) -> ChatsPublic:
+    total = platform.sessions.count_sessions(user_id=user.id)
+    sessions = platform.sessions.list_sessions(user_id=user.id, skip=(page - 1) * size, limit=size)
+    return ChatsPublic(
+        items=[_chat(platform, s) for s in sessions],
+        total=total,
+        page=page,
+        size=size,
+        pages=math.ceil(total / size),
+    )
+
+
+@router.post("", response_model=ChatPublic, status_code=status.HTTP_201_CREATED, summary="Create a chat")
+def create_chat(body: ChatCreate, user: CurrentUser, platform: PlatformDep) -> ChatPublic:
+    model_id, source = default_model(platform.settings)
+    if body.model_id is not None:
+        model_id = body.model_id
+        known = find_model(platform.settings, model_id)
+        if known is None and body.model_api_source is None:
+            raise InvalidInput(
+                f"model {model_id!r} is not one of GET /api/v1/model; send its model_api_source too"
+            )
+        source = body.model_api_source or (known.api_source if known else source)
+    elif body.model_api_source is not None:
+        source = body.model_api_source
+    meta = {"private": True, "dialect": "v1", "model_id": model_id, "model_api_source": source}
+    session = platform.sessions.create_session(user.id, metadata=meta)
+    return _chat(platform, session)
+
+
+@router.get("/{chat_id}", response_model=ChatPublic, responses=NOT_FOUND, summary="One chat")
+def get_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> ChatPublic:
+    return _chat(platform, visible_session(platform, chat_id, user, "Chat"))
+
+
+@router.delete(
+    "/{chat_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND,
+    summary="Delete a chat with its messages and files (bytes, records and indexed chunks)",
+)
+def delete_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
+    session = _owned(platform, chat_id, user)
+    for record in _files(platform, session.id):
+        with contextlib.suppress(NotFound):  # deleted meanwhile
+            platform.documents.delete(record.id)
+    platform.sessions.delete_session(session.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{chat_id}/messages",
+    response_model=list[MessagePublic],
+    responses=NOT_FOUND,
+    summary="Messages, oldest first",
+)
+def list_messages(
+    chat_id: str,
+    user: CurrentUser,
+    platform: PlatformDep,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="only the last `limit` messages")] = None,
+) -> list[MessagePublic]:
+    session = visible_session(platform, chat_id, user, "Chat")
+    return [MessagePublic.of(m) for m in platform.sessions.list_messages(session.id, limit=limit)]
+
+
+@router.post(
+    "/{chat_id}/upload",
+    response_model=list[FilePublic],
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **NOT_FOUND,
+        413: {"description": "a file is over the upload limit"},
+        415: {"description": "a file type that cannot be read"},
+        422: {"description": "an empty or corrupt file, or too many files"},
+    },
+    summary="Upload files (field `files`, several allowed); all are stored or none",
+)
+def upload(
+    chat_id: str,
+    files: Annotated[list[UploadFile], File(description=f"1..{MAX_FILES_PER_UPLOAD} files")],
+    user: CurrentUser,
+    platform: PlatformDep,
+) -> list[FilePublic]:
+    session = _owned(platform, chat_id, user)
+    if not 1 <= len(files) <= MAX_FILES_PER_UPLOAD:
+        raise InvalidInput(f"send 1..{MAX_FILES_PER_UPLOAD} files per upload, got {len(files)}")
+    limit = platform.settings.serve.max_upload_bytes
+    payloads: list[tuple[str, bytes, str | None]] = []
+    for f in files:
+        data = f.file.read(limit + 1)
+        if len(data) > limit:
+            raise TooLarge(f"file {f.filename!r} is over the upload limit of {limit} bytes")
+        payloads.append((f.filename or "", data, f.content_type))
+    stored: list[DocumentRecord] = []
+    for name, data, content_type in payloads:
+        try:
+            stored.append(
+                platform.documents.ingest(
+                    session.user_id, name, data, content_type=content_type, chat_id=session.id
+                )
+            )
+        except RagPlatformError as exc:
+            for record in stored:  # all or nothing
+                platform.documents.delete(record.id)
+            if name and name not in exc.message:
+                raise type(exc)(f"{name}: {exc.message}") from exc
+            raise
+    return [FilePublic.of(r) for r in stored]
+
+
+@router.get(
+    "/{chat_id}/files", response_model=list[FilePublic], responses=NOT_FOUND, summary="The chat's files"
+)
+def list_files(chat_id: str, user: CurrentUser, platform: PlatformDep) -> list[FilePublic]:
+    session = visible_session(platform, chat_id, user, "Chat")
+    return [FilePublic.of(d) for d in _files(platform, session.id)]
+
+
+@router.get(
+    "/{chat_id}/files/{file_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "the file's bytes"},
+        **NOT_FOUND,
+    },
+    summary="Download a file (its own Content-Type, attachment with its name)",
+)
+def download_file(chat_id: str, file_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
+    session = visible_session(platform, chat_id, user, "Chat")
+    record = _chat_file(platform, session.id, file_id)
+    try:
+        data = platform.files.get(record.storage_key)
+    except NotFound:
+        raise NotFound("File not found") from None
+    ascii_name = record.filename.encode("ascii", "replace").decode().replace('"', "'")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.filename)}"
+    return Response(data, media_type=record.content_type, headers={"Content-Disposition": disposition})
+
+
+@router.delete(
+    "/{chat_id}/files/{file_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND,
+    summary="Delete a file from a chat (idempotent: 204 also when it is already gone)",
+)
+def delete_file(chat_id: str, file_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
+    session = _owned(platform, chat_id, user)
+    try:
+        record = _chat_file(platform, session.id, file_id)
+        platform.documents.delete(record.id)
+    except NotFound:
+        pass
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,47 @@
+"""GET /api/v1/model (API 05): the configured generator chain, default first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from conftest import SignedIn
+    from ragplatform.settings import Settings
+
+
+def test_models_of_the_configured_chain(client: httpx.Client, alice: SignedIn) -> None:
+    r = client.get("/api/v1/model", headers=alice.headers)
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["total"], body["page"], body["size"], body["pages"]) == (1, 1, 20, 1)
+    assert body["items"] == [
+        {
+            "id": "extractive",
+            "name": "extractive",
+            "api_source": "extractive",
+            "provider": "Extractive (quotes the retrieved passages)",
+            "default": True,
+            "fallback_order": 0,
+        }
+    ]
+    assert client.get("/api/v1/model").status_code == 401
+    assert client.get("/api/v1/model", params={"size": 0}, headers=alice.headers).status_code == 422
+
+
+def test_every_provider_in_the_chain_is_listed_in_order(settings: Settings) -> None:
+    from ragserve.routes.v1_model import configured_models
+
+    llm = settings.llm.model_copy(
+        update={"providers": ["local", "openai", "ollama", "anthropic", "gemini", "extractive"]}
+    )
+    models = configured_models(settings.model_copy(update={"llm": llm}))
+    assert [(m.id, m.api_source, m.default) for m in models] == [
+        ("SmolLM2-135M-Instruct", "local", True),
+        ("gpt-4o-mini", "openai", False),
+        ("llama3.2", "ollama", False),
+        ("claude-3-5-haiku-latest", "anthropic", False),
+        ("gemini-2.0-flash", "gemini", False),
+        ("extractive", "extractive", False),
+    ]
