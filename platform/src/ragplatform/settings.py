@@ -79,6 +79,11 @@ class ServeSettings(BaseModel):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_request_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     watch_interval_s: float = Field(default=2.0, gt=0)
+    # Threads running blocking work (retrieval, generation, database calls) per process. On a small
+    # machine more threads than a few per core only add contention (bench/api.py at 64 clients).
+    threads: int = Field(default=8, ge=1, le=256)
+    socketio_ping_interval_s: float = Field(default=10.0, gt=0)
+    socketio_ping_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

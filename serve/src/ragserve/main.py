@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -42,10 +43,20 @@ from ragserve.routes import (
 log = logging.getLogger(__name__)
 
 ROUTERS = (
-    health.router, mongodb.router, postgres.router, rag.router, notify.router,  # API 01
+    health.router,
+    mongodb.router,
+    postgres.router,
+    rag.router,
+    notify.router,  # API 01
     sessions.router,  # API 03
-    api_auth.router, api_chat.router, api_documents.router, api_metrics.router,  # API 04
-    v1_auth.router, v1_chat.router, v1_model.router, internal.router,  # API 05
+    api_auth.router,
+    api_chat.router,
+    api_documents.router,
+    api_metrics.router,  # API 04
+    v1_auth.router,
+    v1_chat.router,
+    v1_model.router,
+    internal.router,  # API 05
 )
 
 
@@ -53,7 +64,9 @@ def warm_up(platform: Platform) -> None:
     """Loads the models and resolves the index before the first request, not during it."""
     platform.serving.refresh()
     platform.embedder.embed_query("warm up")
-    warm = getattr(platform.answers.generator, "warm_up", None) or getattr(platform.answers.generator, "load", None)
+    warm = getattr(platform.answers.generator, "warm_up", None) or getattr(
+        platform.answers.generator, "load", None
+    )
     if callable(warm):
         warm()
 
@@ -78,6 +91,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         p: Platform = platform if platform is not None else await run_in_threadpool(build_platform, settings)
         app.state.platform = p
         hub.bind(asyncio.get_running_loop())
+        to_thread.current_default_thread_limiter().total_tokens = p.settings.serve.threads
         await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
         hook = lambda q, a, u: hub.publish_threadsafe(new_session_notification(p, q, a, u))  # noqa: E731
@@ -117,10 +131,14 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     limit = settings.serve.max_request_bytes
 
     @app.middleware("http")
-    async def limit_request_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def limit_request_size(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"request body is {length} bytes; the limit is {limit}"}, status_code=413)
+            return JSONResponse(
+                {"detail": f"request body is {length} bytes; the limit is {limit}"}, status_code=413
+            )
         return await call_next(request)
 
     for router in ROUTERS:
