@@ -45,7 +45,9 @@ async def test_promotion_under_load_fails_no_request(platform: Platform, live_se
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_ask_until(live_server.url, stop, log)) for _ in range(CLIENTS)]
     try:
-        await asyncio.sleep(2)
+        warm_deadline = time.monotonic() + 120
+        while len(log) < CLIENTS and time.monotonic() < warm_deadline:  # every client answered once
+            await asyncio.sleep(0.2)
         await asyncio.to_thread(platform.indexes.promote, candidate.version, reason="hot swap test")
         promoted_at = time.monotonic()
         settle = platform.settings.serve.watch_interval_s + 1.0

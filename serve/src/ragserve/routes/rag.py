@@ -1,19 +1,28 @@
-"""``POST /rag/chat`` (API 01): answer from the promoted index, save the exchange to the session."""
+"""``/rag/*`` (API 01): chat from the promoted index (the exchange is saved to the session),
+embeddings with the serving embedder, and the health of the answering path."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ragplatform.answering.service import AskOptions
+from ragplatform.errors import NotFound
+from ragplatform.factory import Platform
 from ragplatform.vectorindex.base import MAX_TOP_K
-from ragserve.deps import Answers
+from ragserve.access import can_see, owner_id, owner_metadata
+from ragserve.auth import OptionalUser
+from ragserve.deps import PlatformDep
+from ragserve.routes.health import check, generator_status, serving_index
 
 router = APIRouter(prefix="/rag", tags=["rag"])
 
 MAX_QUESTION_CHARS = 4000
+MAX_EMBED_CHARS = 8000
 
 
 class ChatRequest(BaseModel):
@@ -30,7 +39,12 @@ class ChatRequest(BaseModel):
         le=2.0,
         description="largest cosine distance (0 = identical, 2 = opposite) a chunk may have to count as relevant",
     )
-    session_id: str | None = Field(default=None, max_length=200)
+    session_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the exchange is appended to this session (created with this id when new); "
+        "omitted: a new session is created and its id returned",
+    )
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
     username: str | None = Field(default=None, max_length=200)
@@ -55,13 +69,37 @@ class ChatResponse(BaseModel):
     source: str = Field(description="faq | rag | no_context | llm")
 
 
-@router.post("/chat", response_model=ChatResponse)
-def chat(body: ChatRequest, answers: Answers) -> ChatResponse:
+def ensure_session_visible(platform: Platform, session_id: str | None, user: OptionalUser) -> None:
+    """An existing session the caller may not see answers 404, so nobody appends to another's
+    private session; an unknown id is fine (the session is created with it)."""
+    if not session_id:
+        return
+    try:
+        session = platform.sessions.get_session(session_id)
+    except NotFound:
+        return
+    if not can_see(session, user):
+        raise NotFound("Session not found")
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    summary="Answer a question from the promoted index and save the exchange to the session",
+    description=(
+        "The question and the answer are stored as a user + assistant message pair in `session_id` "
+        "(visible through `/mongodb/session/{id}` and `/sessions/{id}`). An answer that starts with "
+        '"I don\'t know" is sent to `WS /notify` subscribers. With a bearer token the session is private '
+        "to that user and `user_id` is the token's user."
+    ),
+)
+def chat(body: ChatRequest, platform: PlatformDep, user: OptionalUser) -> ChatResponse:
     started = time.perf_counter()
+    ensure_session_visible(platform, body.session_id, user)
     meta = {k: v for k, v in body.model_dump(include={"first_name", "last_name", "username"}).items() if v}
-    answer = answers.ask(
+    answer = platform.answers.ask(
         body.question,
-        user_id=body.user_id,
+        user_id=owner_id(user, body.user_id),
         session_id=body.session_id,
         options=AskOptions(
             top_k=body.similarity_top_k,
@@ -69,7 +107,8 @@ def chat(body: ChatRequest, answers: Answers) -> ChatResponse:
             use_rag=body.use_rag,
             include_history=body.include_history,
         ),
-        session_metadata=meta or None,
+        owner=user.id if user else None,
+        session_metadata=owner_metadata(user, meta) or None,
     )
     return ChatResponse(
         answer=answer.answer,
@@ -79,4 +118,75 @@ def chat(body: ChatRequest, answers: Answers) -> ChatResponse:
         unanswered=answer.unanswered,
         index_version=answer.index_version,
         source=answer.source,
+    )
+
+
+class EmbeddingRequest(BaseModel):
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_EMBED_CHARS,
+        description=f"text to embed, 1..{MAX_EMBED_CHARS} characters (not only whitespace)",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must not be only whitespace")
+        return value
+
+
+class EmbeddingResponse(BaseModel):
+    embedding: list[float] = Field(description="unit-length vector, as used for retrieval queries")
+    text: str
+    model: str = Field(description="the embedding model id (provider/model)")
+
+
+@router.post(
+    "/embedding",
+    response_model=EmbeddingResponse,
+    summary="Embed a text with the platform's query embedder",
+    description="The vector is the one a retrieval query for this text would use.",
+)
+def embedding(body: EmbeddingRequest, platform: PlatformDep) -> EmbeddingResponse:
+    vector = platform.embedder.embed_query(body.text)
+    return EmbeddingResponse(
+        embedding=[float(x) for x in vector.tolist()], text=body.text, model=platform.embedder.model_id
+    )
+
+
+class RagHealth(BaseModel):
+    status: Literal["healthy", "degraded"]
+    services: dict[str, bool] = Field(
+        description="embedder, generator, vector_index (the engine answers), serving_index (a version is promoted)"
+    )
+    timestamp: datetime
+    embedding_model: str
+    generator: str
+    index_version: str | None
+
+
+@router.get(
+    "/health",
+    response_model=RagHealth,
+    summary="Health of the answering path: embedder, generator, vector index and serving index",
+)
+def rag_health(platform: PlatformDep) -> RagHealth:
+    embedder = check("embedder", lambda: {"dim": len(platform.embedder.embed_query("health check"))})
+    generator = generator_status(platform)
+    vectors = check("vector_index", platform.index.health)
+    index = serving_index(platform)
+    services = {
+        "embedder": embedder.status == "healthy",
+        "generator": generator.status == "healthy",
+        "vector_index": vectors.status == "healthy",
+        "serving_index": index.version is not None,
+    }
+    return RagHealth(
+        status="healthy" if all(services.values()) else "degraded",
+        services=services,
+        timestamp=datetime.now(UTC),
+        embedding_model=platform.embedder.model_id,
+        generator=generator.detail,
+        index_version=index.version,
     )

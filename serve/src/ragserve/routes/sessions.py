@@ -1,7 +1,310 @@
-"""Routes of the served API (stub: filled in by the issue-3 work)."""
+"""``/sessions`` CRUD and ``/sessions/{id}/ask`` + ``/ask`` as Server-Sent Events (API 03).
+
+Anonymous callers share the ``anonymous`` owner (API 03 has no accounts); with a
+bearer token the sessions are the user's own and private. Input is validated
+before a stream starts, so a bad question gets an ordinary 4xx JSON response;
+once streaming, a failure is an ``error`` event, never a cut stream.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, field_validator
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from ragplatform.answering.service import Answer, AnswerEvent
+from ragplatform.content.base import User
+from ragplatform.errors import InvalidInput, RagPlatformError
+from ragplatform.factory import Platform
+from ragplatform.sessions.base import Session
+from ragserve.access import can_see, owner_id, owner_metadata, visible_session
+from ragserve.auth import OptionalUser
+from ragserve.deps import PlatformDep
+from ragserve.routes.rag import MAX_QUESTION_CHARS, CitationOut
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["sessions (API 03)"])
+
+DEFAULT_TITLE = "New Chat"
+MAX_TITLE = 200
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+STAGE_MESSAGES = {
+    "received": "Processing the question...",
+    "retrieving": "Searching the knowledge base...",
+    "generating": "Generating the answer...",
+}
+
+
+class SessionCreate(BaseModel):
+    title: str = Field(default=DEFAULT_TITLE, min_length=1, max_length=MAX_TITLE)
+
+
+class SessionUpdate(BaseModel):
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    title: str
+    created_at: datetime = Field(description="ISO 8601 with timezone (UTC)")
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionSummary] = Field(description="newest activity first")
+    total: int = Field(description="how many sessions the caller has in all")
+
+
+class ChatMessage(BaseModel):
+    message_id: str
+    role: str = Field(description="user | assistant")
+    content: str
+    timestamp: datetime
+
+
+class ChatSession(BaseModel):
+    session_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+    messages: list[ChatMessage] = Field(description="oldest first")
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class AskRequest(BaseModel):
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description=f"1..{MAX_QUESTION_CHARS} characters, not blank",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question must not be only whitespace")
+        if "\x00" in value:
+            raise ValueError("question must not contain NUL (\\x00) characters")
+        return value
+
+
+def title_of(session: Session) -> str:
+    return session.title or DEFAULT_TITLE
+
+
+def conversation(platform: Platform, session: Session) -> list[ChatMessage]:
+    return [
+        ChatMessage(message_id=m.id, role=m.role, content=m.content, timestamp=m.created_at)
+        for m in platform.sessions.list_messages(session.id)
+        if m.role in ("user", "assistant")
+    ]
+
+
+@router.get(
+    "/sessions",
+    response_model=SessionList,
+    summary="The caller's sessions, newest activity first",
+    description="Without a token: the shared anonymous sessions (those made through API 03 or another "
+    "open dialect without a user id); with a token: the user's own.",
+)
+def list_sessions(
+    platform: PlatformDep,
+    user: OptionalUser,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> SessionList:
+    owner = owner_id(user)
+    sessions = [s for s in platform.sessions.list_sessions(owner, skip=skip, limit=limit) if can_see(s, user)]
+    summaries = [
+        SessionSummary(
+            session_id=s.id,
+            title=title_of(s),
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+            message_count=len(conversation(platform, s)),
+        )
+        for s in sessions
+    ]
+    return SessionList(sessions=summaries, total=platform.sessions.count_sessions(owner))
+
+
+@router.post(
+    "/sessions", response_model=SessionCreated, summary='Create a session (title defaults to "New Chat")'
+)
+def create_session(
+    platform: PlatformDep, user: OptionalUser, body: SessionCreate | None = None
+) -> SessionCreated:
+    body = body or SessionCreate()
+    session = platform.sessions.create_session(
+        owner_id(user), title=body.title, metadata=owner_metadata(user)
+    )
+    return SessionCreated(session_id=session.id, title=title_of(session), created_at=session.created_at)
+
+
+@router.get(
+    "/sessions/{session_id}",
+    response_model=ChatSession,
+    summary="A session with its messages",
+    responses={404: {"description": "Session not found"}},
+)
+def get_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> ChatSession:
+    session = visible_session(platform, session_id, user)
+    messages = conversation(platform, session)
+    return ChatSession(
+        session_id=session.id,
+        title=title_of(session),
+        created_at=session.created_at,
+        updated_at=session.updated_at,
+        message_count=len(messages),
+        messages=messages,
+    )
+
+
+@router.put(
+    "/sessions/{session_id}",
+    response_model=MessageOut,
+    summary="Rename a session",
+    responses={404: {"description": "Session not found"}},
+)
+def update_session(
+    session_id: str, body: SessionUpdate, platform: PlatformDep, user: OptionalUser
+) -> MessageOut:
+    session = visible_session(platform, session_id, user)
+    platform.sessions.update_session(session.id, title=body.title)
+    return MessageOut(message="Session updated successfully")
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    response_model=MessageOut,
+    summary="Delete a session and its messages",
+    responses={404: {"description": "Session not found"}},
+)
+def delete_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> MessageOut:
+    session = visible_session(platform, session_id, user)
+    platform.sessions.delete_session(session.id)
+    return MessageOut(message="Session deleted successfully")
+
+
+# -- asking over SSE ------------------------------------------------------------
+
+
+def sse(payload: dict[str, Any]) -> dict[str, str]:
+    return {"data": json.dumps(payload, ensure_ascii=False)}
+
+
+def done_payload(answer: Answer) -> dict[str, Any]:
+    return {
+        "type": "done",
+        "session_id": answer.session_id,
+        "message_id": answer.message_id,
+        "unanswered": answer.unanswered,
+        "source": answer.source,
+        "index_version": answer.index_version,
+        "citations": [CitationOut(**c.__dict__).model_dump() for c in answer.citations],
+    }
+
+
+def to_sse(event: AnswerEvent) -> dict[str, Any]:
+    if event.type == "status":
+        stage = str(event.data.get("stage", ""))
+        return {"type": "status", "message": STAGE_MESSAGES.get(stage, stage)}
+    if event.type == "content":
+        return {"type": "content", "content": event.data["text"]}
+    return done_payload(event.data)
+
+
+async def answer_events(
+    platform: Platform, question: str, session_id: str, user: User | None, user_id: str
+) -> AsyncIterator[dict[str, str]]:
+    """status → content pieces → done; a failure after the first event becomes an ``error`` event."""
+    yield sse({"type": "status", "message": STAGE_MESSAGES["received"]})
+    try:
+        stream = platform.answers.stream(
+            question,
+            user_id=user_id,
+            session_id=session_id,
+            owner=user.id if user else None,
+            session_metadata=owner_metadata(user),
+        )
+        async for event in iterate_in_threadpool(stream):
+            yield sse(to_sse(event))
+    except RagPlatformError as exc:
+        yield sse({"type": "error", "message": exc.message})
+    except Exception:
+        log.exception("streaming an answer for session %s failed", session_id)
+        yield sse({"type": "error", "message": "the answer could not be completed; please try again"})
+
+
+def check_question(platform: Platform, question: str) -> str:
+    """The platform's own limit (it may be lower than the schema's) before the stream starts."""
+    limit = platform.settings.answer.max_question_chars
+    if len(question.strip()) > limit:
+        raise InvalidInput(f"question is {len(question.strip())} characters long; the limit is {limit}")
+    return question
+
+
+def event_stream(
+    platform: Platform, question: str, session_id: str, user: User | None, user_id: str
+) -> EventSourceResponse:
+    events = answer_events(platform, question, session_id, user, user_id)
+    return EventSourceResponse(events, headers=SSE_HEADERS, sep="\n")
+
+
+ASK_DESCRIPTION = (
+    "Server-Sent Events, one JSON object per `data:` line: `status` events (`message`), `content` events "
+    "(`content`, pieces of the answer as they are generated), then `done` (with `session_id`, `message_id`, "
+    "`citations`, `unanswered`, `source`, `index_version`). A failure after the stream started is an "
+    "`error` event (`message`) and the stream ends. Bad input is answered 422 before any event. "
+    "The exchange is stored in the session when the answer completes."
+)
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
+}
+
+
+@router.post(
+    "/sessions/{session_id}/ask",
+    summary="Ask a question in a session; the answer streams as Server-Sent Events",
+    description=ASK_DESCRIPTION,
+    response_class=EventSourceResponse,
+    responses={**SSE_RESPONSES, 404: {"description": "Session not found"}},
+)
+def ask_in_session(
+    session_id: str, body: AskRequest, platform: PlatformDep, user: OptionalUser
+) -> EventSourceResponse:
+    question = check_question(platform, body.question)
+    session = visible_session(platform, session_id, user)
+    return event_stream(platform, question, session.id, user, user.id if user else session.user_id)
+
+
+@router.post(
+    "/ask",
+    summary="Legacy: ask in a new session; the answer streams as Server-Sent Events",
+    description=ASK_DESCRIPTION + " The new session's id is in the `done` event.",
+    response_class=EventSourceResponse,
+    responses=SSE_RESPONSES,
+)
+def ask(body: AskRequest, platform: PlatformDep, user: OptionalUser) -> EventSourceResponse:
+    question = check_question(platform, body.question)
+    return event_stream(platform, question, str(uuid.uuid4()), user, owner_id(user))
