@@ -147,13 +147,106 @@ def build(
         _fail(exc)
 
 
+EvalsOption = Annotated[
+    Path | None, typer.Option("--evals", help="evaluation set in the evals/ JSONL format")
+]
+BeirOption = Annotated[Path | None, typer.Option("--beir", help="BEIR directory (queries*.jsonl, qrels/)")]
+SquadOption = Annotated[Path | None, typer.Option("--squad", help="SQuAD v1.1 JSON file")]
+SplitOption = Annotated[str, typer.Option("--split", help="BEIR split (qrels/<split>.tsv)")]
+LimitOption = Annotated[int | None, typer.Option("--limit", help="first N questions only")]
+GATE_CONFIG = Path("evals") / "promotion.yaml"
+
+
+def load_eval_set(
+    evals: Path | None, beir: Path | None, squad: Path | None, split: str, limit: int | None
+) -> Any:
+    """The one evaluation set named on the command line, or None. Raises InvalidInput, NotFound."""
+    from ragplatform.errors import InvalidInput
+    from ragplatform.evaluation.sets import load_beir, load_jsonl, load_squad
+
+    given = [x for x in (evals, beir, squad) if x is not None]
+    if len(given) > 1:
+        raise InvalidInput("give one evaluation set: --evals, --beir or --squad")
+    if evals is not None:
+        return load_jsonl(evals)
+    if beir is not None:
+        return load_beir(beir, split=split, limit=limit)
+    if squad is not None:
+        return load_squad(squad, limit=limit)
+    return None
+
+
 @app.command()
-def promote(version: str, force: bool = False, reason: str = "") -> None:
-    """Move the production alias to VERSION."""
+def evaluate(
+    version: str,
+    evals: EvalsOption = None,
+    beir: BeirOption = None,
+    squad: SquadOption = None,
+    split: SplitOption = "train",
+    limit: LimitOption = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="retrieval depth evaluated")] = 100,
+    answers: Annotated[bool, typer.Option("--answers", help="also answer and score the answers")] = False,
+) -> None:
+    """Evaluate index VERSION on an evaluation set; prints the metrics and logs an MLflow run."""
+    from ragplatform.evaluation.evaluate import evaluate as run_evaluation
+    from ragplatform.evaluation.metrics import label
+    from ragplatform.evaluation.ragas_metrics import ragas_judge
+
     try:
+        eval_set = load_eval_set(evals, beir, squad, split, limit) or load_eval_set(
+            Path("evals") / "demo.jsonl", None, None, split, limit
+        )
+        with platform() as p, progress_bar() as update:
+            judge, note = ragas_judge(p.settings.llm) if answers else (None, "")
+            report = run_evaluation(
+                p.indexes,
+                version,
+                eval_set,
+                top_k=top_k,
+                with_answers=answers,
+                generator=p.answers.generator if answers else None,
+                answer_settings=p.settings.answer,
+                judge=judge,
+                judge_note=note,
+                progress=update,
+            )
+    except RagPlatformError as exc:
+        _fail(exc)
+        return
+    table = Table("metric", "value", title=f"index v{version} on {eval_set.name}")
+    for key, value in report.metrics.items():
+        table.add_row(label(key), f"{value:.0f}" if key.startswith("questions") else f"{value:.4f}")
+    out.print(table)
+    for key, reason in report.skipped.items():
+        out.print(f"skipped {label(key)}: {reason}")
+    out.print(f"MLflow run {report.run_id}")
+
+
+@app.command()
+def promote(
+    version: str,
+    force: bool = False,
+    reason: str = "",
+    evals: EvalsOption = None,
+    beir: BeirOption = None,
+    squad: SquadOption = None,
+    split: SplitOption = "train",
+    limit: LimitOption = None,
+    gate_config: Annotated[
+        Path, typer.Option(help="gate settings (primary metric, tolerance, eval set)")
+    ] = GATE_CONFIG,
+) -> None:
+    """Move the production alias to VERSION through the evaluation gate (--force overrides a refusal)."""
+    from ragplatform.evaluation.gate import GateConfig
+
+    try:
+        eval_set = load_eval_set(evals, beir, squad, split, limit)
         with platform() as p:
-            r = p.indexes.promote(version, force=force, reason=reason or "cli")
+            if gate_config.is_file():
+                p.indexes.gate = GateConfig.from_yaml(gate_config)
+            r = p.indexes.promote(version, force=force, reason=reason or "cli", eval_set=eval_set)
             out.print(f"{r.verdict}: production is version {r.version} (was {r.previous})")
+            out.print(f"reason: {r.reason}")
     except RagPlatformError as exc:
         _fail(exc)
 

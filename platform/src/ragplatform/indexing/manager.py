@@ -8,6 +8,9 @@ from pathlib import Path
 
 from ragplatform.content.base import ContentStore
 from ragplatform.embeddings.cache import CachedEmbedder
+from ragplatform.errors import PromotionRefused
+from ragplatform.evaluation.gate import GateConfig, check
+from ragplatform.evaluation.sets import EvalSet
 from ragplatform.indexing.build import BuildResult, Progress, _no_progress, build_index
 from ragplatform.registry.base import PRODUCTION, IndexRegistry, IndexVersion, PromotionResult
 from ragplatform.spec import IndexSpec
@@ -24,12 +27,14 @@ class IndexManager:
         embedder: CachedEmbedder,
         content: ContentStore | None,
         datasets_dir: Path,
+        gate: GateConfig | None = None,
     ) -> None:
         self.registry = registry
         self.index = index
         self.embedder = embedder
         self.content = content
         self.datasets_dir = datasets_dir
+        self.gate = gate or GateConfig()
 
     def build(self, spec: IndexSpec, progress: Progress = _no_progress) -> BuildResult:
         """Builds and registers a version (not promoted). Raises InvalidInput for a bad spec/corpus."""
@@ -49,12 +54,42 @@ class IndexManager:
     def production(self) -> IndexVersion | None:
         return self.registry.resolve(PRODUCTION)
 
-    def promote(self, version: str, *, force: bool = False, reason: str = "") -> PromotionResult:
-        """Moves ``production`` (and the engine's collection alias) to ``version``. Raises NotFound."""
+    def promote(
+        self, version: str, *, force: bool = False, reason: str = "", eval_set: EvalSet | None = None
+    ) -> PromotionResult:
+        """Moves ``production`` (and the engine's collection alias) to ``version`` through the gate.
+
+        With an evaluation set (``eval_set``, else the gate's configured one) and a production
+        version to compare with, the candidate must not fall below production's primary metric
+        by more than the tolerance; otherwise the refusal is recorded and PromotionRefused is
+        raised, unless ``force`` (then the promotion is recorded as forced, with the verdict).
+        Without either, it promotes and records why no comparison was made.
+        Raises NotFound, PromotionRefused, InvalidInput (bad eval set).
+        """
         target = self.registry.get_version(version)
-        result = self.registry.promote(target.version, forced=force, reason=reason)
+        note = self._gate(target, force, eval_set)
+        full_reason = "; ".join(part for part in (reason, f"gate: {note}") if part)
+        result = self.registry.promote(target.version, forced=force, reason=full_reason)
         self.index.set_alias(PRODUCTION, target.collection)
         return result
+
+    def _gate(self, target: IndexVersion, force: bool, eval_set: EvalSet | None) -> str:
+        """The gate's verdict as a sentence; raises PromotionRefused (after recording it)."""
+        current = self.production()
+        if current is None:
+            return "no production version yet, no comparison"
+        if current.version == target.version:
+            return f"version {target.version} is already production, no comparison"
+        eval_set = eval_set or self.gate.load_eval_set()
+        if eval_set is None:
+            return "no evaluation set given, no comparison"
+        verdict = check(self, target, current, eval_set, self.gate)
+        if verdict.passed:
+            return verdict.reason
+        if force:
+            return f"regression accepted by force: {verdict.reason}"
+        self.registry.record_refusal(target.version, verdict.reason)
+        raise PromotionRefused(f"promotion of version {target.version} refused: {verdict.reason}")
 
     def rollback(self) -> PromotionResult:
         result = self.registry.rollback()

@@ -1,0 +1,314 @@
+"""Evaluate one index version on one evaluation set, and log the result to MLflow.
+
+Retrieval goes through the version's own collection and retrieval defaults (mode, fusion,
+alpha, filters, threshold), whether or not it is in production; ``top_k`` is the retrieval
+depth evaluated (the spec's ``top_k`` is how many chunks an answer reads). With answers,
+each question is answered from that retrieval as ``AnswerService`` would (its relevance
+rule and context size, no FAQ shortcut, no history) and scored against the gold answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ragplatform.errors import InvalidInput
+from ragplatform.evaluation import metrics as m
+from ragplatform.evaluation.sets import EvalItem, EvalSet
+from ragplatform.registry.base import IndexRegistry
+from ragplatform.retrieval.retriever import RetrievalResult, Retriever
+from ragplatform.schema import Citation, SearchHit
+from ragplatform.settings import AnswerSettings
+from ragplatform.vectorindex.base import MAX_TOP_K
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ragplatform.generation.base import Generator
+    from ragplatform.indexing.manager import IndexManager
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+ANSWER_METRICS = ("exact_match", "token_f1", "rouge_l")
+_CITATION_MARK = re.compile(r"\[\d+\]")
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Averaged ``metrics``, one row per question, the MLflow run (None when not logged), and
+    the metrics that could not be computed with the reason (``skipped``)."""
+
+    version: str
+    eval_set: str
+    metrics: dict[str, float]
+    rows: list[dict[str, Any]]
+    run_id: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """The per-question rows as a DataFrame (lists kept as lists)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def worst(self, n: int = 10, metric: str = "ndcg_at_10") -> list[dict[str, Any]]:
+        """The ``n`` judged questions that score lowest on ``metric``."""
+        scored = [r for r in self.rows if metric in r]
+        return sorted(scored, key=lambda r: (r[metric], r["id"]))[:n]
+
+
+def _retriever(manager: IndexManager, version: str) -> Retriever:
+    target = manager.registry.get_version(version)
+    return Retriever(manager.embedder, manager.index, target.collection, target.spec.retrieval)
+
+
+def _answer_contexts(hits: Sequence[SearchHit], settings: AnswerSettings) -> list[SearchHit]:
+    """The hits an answer reads: the first ``top_k``, cut by ``AnswerService``'s relevance rule."""
+    hits = list(hits[: settings.top_k])
+    limit = settings.relevance_max_distance
+    with_distance = [h for h in hits if h.distance is not None]
+    if not with_distance:
+        return hits
+    if not any(h.distance is not None and h.distance <= limit for h in with_distance):
+        return []
+    return [h for h in hits if h.distance is None or h.distance <= limit]
+
+
+def _generate(generator: Generator, question: str, contexts: Sequence[SearchHit]) -> str:
+    from ragplatform.answering.service import IDK
+    from ragplatform.generation.base import GenerationRequest, GenerationStats
+
+    if not contexts:
+        return IDK
+    request = GenerationRequest(question=question, contexts=[Citation.from_hit(h) for h in contexts])
+    return "".join(generator.stream(request, GenerationStats())).strip() or IDK
+
+
+def _retrieval_row(item: EvalItem, result: RetrievalResult, ks: Sequence[int]) -> dict[str, Any]:
+    grades = item.grades
+    ranked = m.ranked_doc_ids((h.chunk for h in result.hits), judged=grades.keys())
+    row: dict[str, Any] = {
+        "id": item.id,
+        "question": item.question,
+        "tags": list(item.tags),
+        "relevant_doc_ids": list(item.relevant_doc_ids),
+        "retrieved_doc_ids": ranked[:10],
+        "first_relevant_rank": m.first_relevant_rank(ranked, grades),
+        "retrieval_ms": round(result.total_ms, 2),
+        "embed_ms": round(result.embed_ms, 2),
+        "search_ms": round(result.search_ms, 2),
+    }
+    if item.relevant_doc_ids:
+        row |= m.retrieval_metrics(ranked, grades, ks)
+    return row
+
+
+def _answer_row(
+    item: EvalItem,
+    hits: Sequence[SearchHit],
+    generator: Generator,
+    settings: AnswerSettings,
+    scorer: Any,
+) -> dict[str, Any]:
+    from ragplatform.evaluation.ragas_metrics import RagasSample
+
+    contexts = _answer_contexts(hits, settings)
+    answer = _generate(generator, item.question, contexts)
+    row: dict[str, Any] = {"answer": answer, "reference_answer": item.reference_answer}
+    gold = item.gold_answers
+    if gold:
+        plain = _CITATION_MARK.sub(" ", answer)
+        row |= {
+            "exact_match": m.exact_match(plain, gold),
+            "token_f1": m.token_f1(plain, gold),
+            "rouge_l": m.rouge_l(plain, gold),
+        }
+    if scorer is not None:
+        grades = item.grades
+        sample = RagasSample(
+            question=item.question,
+            answer=answer,
+            contexts=[h.chunk.text for h in contexts],
+            context_doc_ids=m.ranked_doc_ids((h.chunk for h in contexts), judged=grades.keys()),
+            relevant_doc_ids=list(item.relevant_doc_ids),
+            reference=item.reference_answer,
+            reference_contexts=list(item.reference_contexts),
+        )
+        row |= scorer.score(sample)
+    return row
+
+
+def _summary(rows: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, float]:
+    out = m.mean_metrics(rows, keys)
+    latencies = sorted(r["retrieval_ms"] for r in rows)
+    out["questions"] = float(len(rows))
+    out["questions_judged"] = float(sum(1 for r in rows if r["relevant_doc_ids"]))
+    out["retrieval_ms_mean"] = sum(latencies) / len(latencies)
+    out["retrieval_ms_p95"] = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
+    out["embed_ms_mean"] = sum(r["embed_ms"] for r in rows) / len(rows)
+    out["search_ms_mean"] = sum(r["search_ms"] for r in rows) / len(rows)
+    return out
+
+
+def evaluate(
+    manager: IndexManager,
+    version: str,
+    eval_set: EvalSet,
+    *,
+    top_k: int = 100,
+    with_answers: bool = False,
+    generator: Generator | None = None,
+    answer_settings: AnswerSettings | None = None,
+    use_ragas: bool = True,
+    judge: Any | None = None,
+    judge_note: str = "",
+    progress: Progress = _no_progress,
+    log_to_mlflow: bool = True,
+) -> EvalReport:
+    """Retrieval metrics (recall@k and hit rate@k for k in 1, 5, 10, 100 up to ``top_k``,
+    MRR@10, nDCG@10; averaged over questions with judgements) and, ``with_answers``, answer
+    metrics (exact match, token F1, ROUGE-L; ragas non-LLM metrics; faithfulness and answer
+    relevancy when a ``judge`` from ``ragas_judge`` is given). ``generator`` defaults to the
+    extractive answerer. Logged as an MLflow evaluation run linked to the version.
+
+    Raises NotFound (unknown version, collection gone), InvalidInput (top_k out of range,
+    empty set), BackendUnavailable (embedder or engine down).
+    """
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
+    if not eval_set.items:
+        raise InvalidInput(f"evaluation set {eval_set.name!r} has no questions")
+    retriever = _retriever(manager, version)
+    ks = m.retrieval_ks(top_k)
+    keys = [f"{name}_at_{k}" for k in ks for name in ("recall", "hit_rate")] + ["mrr_at_10", "ndcg_at_10"]
+    settings = answer_settings or AnswerSettings()
+    scorer: Any = None
+    skipped: dict[str, str] = {}
+    if with_answers:
+        if generator is None:
+            from ragplatform.generation.extractive import ExtractiveGenerator
+
+            generator = ExtractiveGenerator()
+        if use_ragas:
+            from ragplatform.evaluation.ragas_metrics import LLM_JUDGED, NON_LLM, RagasScorer
+
+            scorer = RagasScorer(manager.embedder, judge=judge, judge_note=judge_note)
+            keys += [*ANSWER_METRICS, *NON_LLM, *LLM_JUDGED]
+        else:
+            keys += list(ANSWER_METRICS)
+
+    rows: list[dict[str, Any]] = []
+    total = len(eval_set.items)
+    progress("evaluate", 0, total)
+    for done, item in enumerate(eval_set.items, 1):
+        result = retriever.search(item.question, top_k=top_k)
+        row = _retrieval_row(item, result, ks)
+        if with_answers and generator is not None:
+            row |= _answer_row(item, result.hits, generator, settings, scorer)
+        rows.append(row)
+        progress("evaluate", done, total)
+
+    summary = _summary(rows, keys)
+    if scorer is not None:
+        skipped = dict(scorer.skipped)
+        for name, reason in skipped.items():
+            log.info("metric %s skipped: %s", name, reason)
+    run_id = None
+    if log_to_mlflow:
+        progress("log", 0, 1)
+        run_id = log_report(manager.registry, version, eval_set, summary, rows, top_k=top_k, skipped=skipped)
+        progress("log", 1, 1)
+    return EvalReport(version, eval_set.name, summary, rows, run_id, skipped)
+
+
+# -- MLflow ------------------------------------------------------------------------------
+
+
+def _chart(metrics: Mapping[str, float], title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = {
+        m.label(k): v
+        for k, v in metrics.items()
+        if 0.0 <= v <= 1.0 and not k.startswith("questions") and "_ms" not in k
+    }
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(shown) + 2), 3.8))
+    bars = ax.bar(list(shown), list(shown.values()), color="#4c72b0")
+    ax.bar_label(bars, fmt="%.3f", fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def log_report(
+    registry: IndexRegistry,
+    version: str,
+    eval_set: EvalSet,
+    metrics: Mapping[str, float],
+    rows: list[dict[str, Any]],
+    *,
+    top_k: int,
+    skipped: Mapping[str, str] | None = None,
+) -> str:
+    """One evaluation run: metrics, the per-question table (``tables/questions.json``, and
+    ``questions_table.json`` through ``log_table`` for the MLflow UI's table view), the metrics
+    chart (``charts/metrics.png``), and parameters. Returns the run id."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        table = out / "questions.json"
+        table.write_text(json.dumps(rows, indent=1, ensure_ascii=False, default=str))
+        chart = out / "metrics.png"
+        _chart(metrics, f"index v{version} on {eval_set.name} ({len(rows)} questions)", chart)
+        run_id = registry.log_evaluation(
+            version, eval_set.name, metrics, artifacts={"tables": table, "charts": chart}
+        )
+    client = getattr(registry, "client", None)
+    if client is not None:
+        _log_extras(client, run_id, eval_set, rows, top_k, skipped or {})
+    return run_id
+
+
+def _log_extras(
+    client: Any,
+    run_id: str,
+    eval_set: EvalSet,
+    rows: list[dict[str, Any]],
+    top_k: int,
+    skipped: Mapping[str, str],
+) -> None:
+    """Parameters and the MLflow table view; a failure here never loses the evaluation."""
+    from mlflow.entities import Param
+
+    params = {
+        "eval_set": eval_set.name,
+        "eval_source": eval_set.source[:400],
+        "questions": len(rows),
+        "top_k": top_k,
+    }
+    params |= {f"skipped.{k}": v[:400] for k, v in skipped.items()}
+    try:
+        client.log_batch(run_id, params=[Param(k, str(v)) for k, v in params.items()])
+        flat = [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+        import pandas as pd
+
+        client.log_table(run_id, data=pd.DataFrame(flat), artifact_file="questions_table.json")
+    except Exception:
+        log.warning("could not log the evaluation table or parameters to run %s", run_id, exc_info=True)
