@@ -26,6 +26,7 @@ from ragplatform.errors import InvalidInput
 from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
+from ragplatform.evaluation.gate import GateConfig
 from ragplatform.indexing.manager import IndexManager
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
@@ -197,6 +198,18 @@ def make_generator(settings: Settings) -> Generator:
     return chain[0] if len(chain) == 1 else FallbackGenerator(chain)
 
 
+def load_gate(settings: Settings) -> GateConfig | None:
+    """The promotion gate from ``PROMOTION_GATE`` (a relative path is tried from the working
+    directory, then beside the datasets folder). Raises InvalidInput for a malformed file."""
+    if settings.promotion_gate is None:
+        return None
+    for path in (settings.promotion_gate, settings.datasets_dir.parent / settings.promotion_gate):
+        if path.is_file():
+            return GateConfig.from_yaml(path)
+    log.info("no promotion gate file at %s: promotions are not compared", settings.promotion_gate)
+    return None
+
+
 # -- the assembled platform ---------------------------------------------------
 
 
@@ -240,7 +253,11 @@ class Platform:
         """Uploads into the live per-owner collection."""
         if self._documents is None:
             self._documents = DocumentService(
-                self.content, self.files, self.index, self.embedder, max_bytes=self.settings.serve.max_upload_bytes
+                self.content,
+                self.files,
+                self.index,
+                self.embedder,
+                max_bytes=self.settings.serve.max_upload_bytes,
             )
         return self._documents
 
@@ -248,11 +265,18 @@ class Platform:
         t = answer.timings
         self.queries.record(
             QueryRecord(
-                question=question, user_id=user_id, session_id=answer.session_id or None,
-                latency_ms=t.get("total_ms", 0.0), retrieval_ms=t.get("retrieval_ms"),
-                generation_ms=t.get("generation_ms"), unanswered=answer.unanswered,
-                prompt_tokens=answer.tokens.get("prompt", 0), completion_tokens=answer.tokens.get("completion", 0),
-                index_version=answer.index_version, generator=answer.generator, source=answer.source,
+                question=question,
+                user_id=user_id,
+                session_id=answer.session_id or None,
+                latency_ms=t.get("total_ms", 0.0),
+                retrieval_ms=t.get("retrieval_ms"),
+                generation_ms=t.get("generation_ms"),
+                unanswered=answer.unanswered,
+                prompt_tokens=answer.tokens.get("prompt", 0),
+                completion_tokens=answer.tokens.get("completion", 0),
+                index_version=answer.index_version,
+                generator=answer.generator,
+                source=answer.source,
             )
         )
 
@@ -279,7 +303,7 @@ def build_platform(settings: Settings) -> Platform:
     cache = EmbeddingCache(settings.embedding_cache_path)
     embedder = CachedEmbedder(QueryCachedEmbedder(make_embedder(settings.embedding)), cache)
     files = LocalFileStore(settings.files_dir)
-    indexes = IndexManager(registry, index, embedder, content, settings.datasets_dir)
+    indexes = IndexManager(registry, index, embedder, content, settings.datasets_dir, gate=load_gate(settings))
     serving = ServingIndex(registry, index, embedder)
     platform = Platform(
         settings=settings,

@@ -141,6 +141,9 @@ class Settings(BaseSettings):
     admin_username: str = "admin@example.com"
     admin_password: SecretStr = SecretStr("admin")
     index_name: str = "rag-index"
+    # The promotion gate every promotion goes through (CLI, API, console); unset or missing file:
+    # promotions are recorded without an evaluation comparison.
+    promotion_gate: Path | None = Path("evals/promotion.yaml")
 
     embedding: EmbeddingSettings = EmbeddingSettings()
     llm: LLMSettings = LLMSettings()

@@ -47,7 +47,11 @@ def create_token(platform: Platform, user: User, kind: TokenKind = "access") -> 
     """A signed JWT for ``user``; returns it with its expiry."""
     auth = platform.settings.auth
     now = datetime.now(UTC)
-    ttl = timedelta(minutes=auth.access_token_minutes) if kind == "access" else timedelta(days=auth.refresh_token_days)
+    ttl = (
+        timedelta(minutes=auth.access_token_minutes)
+        if kind == "access"
+        else timedelta(days=auth.refresh_token_days)
+    )
     expires = now + ttl
     claims = {
         "sub": user.id,
@@ -66,7 +70,9 @@ def decode_token(platform: Platform, token: str, kind: TokenKind = "access") -> 
     """Claims of a valid token of ``kind``. Raises Unauthorized naming what is wrong."""
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, platform.settings.jwt_secret.get_secret_value(), algorithms=[ALGORITHM],
+            token,
+            platform.settings.jwt_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
             options={"require": ["exp", "sub", "type"]},
         )
     except jwt.ExpiredSignatureError as exc:
@@ -141,7 +147,10 @@ def ensure_admin(platform: Platform) -> User:
         pass
     try:
         return platform.content.create_user(
-            s.admin_username, hash_password(s.admin_password.get_secret_value()), role="admin", full_name="Admin"
+            s.admin_username,
+            hash_password(s.admin_password.get_secret_value()),
+            role="admin",
+            full_name="Admin",
         )
     except Conflict:
         return platform.content.get_user_by_username(s.admin_username)

@@ -24,6 +24,7 @@ from ragserve import errors, realtime
 from ragserve.auth import ensure_admin
 from ragserve.notify import NotificationHub, new_session_notification
 from ragserve.routes import (
+    admin_indexes,
     api_auth,
     api_chat,
     api_documents,
@@ -57,6 +58,7 @@ ROUTERS = (
     v1_chat.router,
     v1_model.router,
     internal.router,  # API 05
+    admin_indexes.router,  # index lifecycle for admins (console)
 )
 
 

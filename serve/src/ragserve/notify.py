@@ -55,7 +55,9 @@ class NotificationHub:
         self._loop.call_soon_threadsafe(self.publish, message)
 
 
-def new_session_notification(platform: Platform, question: str, answer: Answer, user_id: str) -> dict[str, Any]:
+def new_session_notification(
+    platform: Platform, question: str, answer: Answer, user_id: str
+) -> dict[str, Any]:
     """The ``new_session`` message of API 01, built from the stored session."""
     meta: dict[str, Any] = {}
     created_at = ""

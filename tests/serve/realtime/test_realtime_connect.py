@@ -91,6 +91,10 @@ async def test_connection_count_follows_the_clients(
 ) -> None:
     from ragserve.realtime import connection_count
 
+    for _ in range(100):  # let connections of earlier tests finish closing, so the baseline holds still
+        if connection_count() == 0:
+            break
+        await asyncio.sleep(0.1)
     before = connection_count()
     r = recorders()
     await r.connect(live_server.url, auth={"token": member("Ada").token})

@@ -13,8 +13,18 @@ from ragplatform.errors import InvalidInput
 from ragplatform.metrics.base import DailyUsage, QueryRecord, UsageSummary
 
 COLUMNS = (
-    "question", "user_id", "session_id", "latency_ms", "retrieval_ms", "generation_ms", "unanswered",
-    "prompt_tokens", "completion_tokens", "index_version", "generator", "source",
+    "question",
+    "user_id",
+    "session_id",
+    "latency_ms",
+    "retrieval_ms",
+    "generation_ms",
+    "unanswered",
+    "prompt_tokens",
+    "completion_tokens",
+    "index_version",
+    "generator",
+    "source",
 )
 
 
@@ -24,7 +34,9 @@ def _where(
     parts: list[sql.Composable] = [sql.SQL("TRUE")]
     params: list[Any] = []
     for column, op, value in (
-        ("created_at", ">=", since), ("created_at", "<", until), ("user_id", "=", user_id),
+        ("created_at", ">=", since),
+        ("created_at", "<", until),
+        ("user_id", "=", user_id),
         ("session_id", "=", session_id),
     ):
         if value is not None:
@@ -39,7 +51,8 @@ class PostgresQueryLog:
 
     def record(self, entry: QueryRecord) -> None:
         query = sql.SQL("INSERT INTO query_log ({}) VALUES ({})").format(
-            sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
+            sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+            sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
         )
         with connection(self._pool) as conn:
             conn.execute(query, [getattr(entry, c) for c in COLUMNS])
@@ -97,7 +110,9 @@ class PostgresQueryLog:
         ).format(where)
         with connection(self._pool) as conn:
             rows = conn.execute(query, params).fetchall()
-        return [DailyUsage(r["day"], int(r["questions"]), int(r["unanswered"]), r["p50"], r["p95"]) for r in rows]
+        return [
+            DailyUsage(r["day"], int(r["questions"]), int(r["unanswered"]), r["p50"], r["p95"]) for r in rows
+        ]
 
     def top_questions(
         self, limit: int = 10, since: datetime | None = None, until: datetime | None = None
