@@ -50,7 +50,7 @@ serve: install
 
 run: up serve
 
-test: install
+test: install lint typecheck
 	$(BIN)/python -m pytest
 
 lint: install

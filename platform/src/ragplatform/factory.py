@@ -23,10 +23,10 @@ from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
 from ragplatform.embeddings.query_cache import QueryCachedEmbedder
 from ragplatform.errors import InvalidInput
+from ragplatform.evaluation.gate import GateConfig
 from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
-from ragplatform.evaluation.gate import GateConfig
 from ragplatform.indexing.manager import IndexManager
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
@@ -303,7 +303,9 @@ def build_platform(settings: Settings) -> Platform:
     cache = EmbeddingCache(settings.embedding_cache_path)
     embedder = CachedEmbedder(QueryCachedEmbedder(make_embedder(settings.embedding)), cache)
     files = LocalFileStore(settings.files_dir)
-    indexes = IndexManager(registry, index, embedder, content, settings.datasets_dir, gate=load_gate(settings))
+    indexes = IndexManager(
+        registry, index, embedder, content, settings.datasets_dir, gate=load_gate(settings)
+    )
     serving = ServingIndex(registry, index, embedder)
     platform = Platform(
         settings=settings,
