@@ -205,18 +205,21 @@ def _fill(
     stats.chunks = len(chunks)
     stats.chunk_lengths = [len(c.text) for c in chunks]
     hits0, misses0 = embedder.hits, embedder.misses
-    parts: list[np.ndarray] = []
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
+    # Embed in length order across the whole corpus (as sentence-transformers does within one call),
+    # so each model batch holds texts of similar length and pays little padding; then restore order.
+    order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].text))
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for start in range(0, len(order), EMBED_BATCH):
+        idx = order[start : start + EMBED_BATCH]
         t = time.perf_counter()
-        parts.append(embedder.embed_documents([c.text for c in batch]))
+        vectors[idx] = embedder.embed_documents([chunks[i].text for i in idx])
         stats.embed_seconds += time.perf_counter() - t
         progress("embed", min(start + EMBED_BATCH, len(chunks)), len(chunks))
     # One write (and one full-text index build) for the whole collection.
     progress("write", 0, 1)
     t = time.perf_counter()
     index.create_collection(collection, embedder.dim)
-    index.upsert(collection, chunks, np.vstack(parts))
+    index.upsert(collection, chunks, vectors)
     stats.write_seconds = time.perf_counter() - t
     progress("write", 1, 1)
     stats.cache_hits = embedder.hits - hits0
