@@ -71,3 +71,13 @@ def test_unknown_routes_and_methods_answer_with_detail(client: httpx.Client) -> 
 def test_timestamps_carry_a_timezone(client: httpx.Client) -> None:
     body = client.get("/health").json()
     assert body["timestamp"].endswith(("Z", "+00:00"))
+
+
+def test_docs_and_redoc_serve_the_schema(client: httpx.Client) -> None:
+    for path in ("/docs", "/redoc"):
+        r = client.get(path)
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+        assert "/openapi.json" in r.text
+    schema = client.get("/openapi.json").json()
+    for documented in ("/health", "/rag/chat", "/sessions/{session_id}/ask", "/api/login", "/api/v1/chat"):
+        assert documented in schema["paths"], documented
