@@ -181,6 +181,11 @@ class MlflowIndexRegistry:
         version = self._aliases().get(alias)
         return None if version is None else self.get_version(version)
 
+    def health(self) -> dict[str, Any]:
+        """One cheap query (the registered model and its aliases); raises when the store is unreachable."""
+        model = self.client.get_registered_model(self.model_name)
+        return {"version": self.tracking_uri.split(":")[0], "aliases": dict(model.aliases or {})}
+
     # -- promotion ------------------------------------------------------------
 
     def _history(self) -> list[str]:

@@ -116,14 +116,7 @@ def health(platform: PlatformDep) -> Health:
         ),
         "sessions": check("mongodb" if s.mongodb_uri else "postgresql (embedded)", platform.sessions.health),
         "vector_index": check("weaviate" if s.weaviate_url else "lancedb", platform.index.health),
-        "mlflow": check(
-            "mlflow",
-            lambda: (
-                {"version": platform.registry.tracking_uri.split(":")[0]}
-                if platform.registry.list_versions() is not None
-                else {}
-            ),
-        ),
+        "mlflow": check("mlflow", platform.registry.health),
         "generator": generator_status(platform),
     }
     index = serving_index(platform)
