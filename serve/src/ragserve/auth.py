@@ -7,7 +7,6 @@ A token is read from ``Authorization: Bearer …`` or, for browsers (API 05), th
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -154,7 +153,3 @@ def ensure_admin(platform: Platform) -> User:
         )
     except Conflict:
         return platform.content.get_user_by_username(s.admin_username)
-
-
-def random_password() -> str:
-    return secrets.token_urlsafe(24)

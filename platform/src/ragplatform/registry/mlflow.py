@@ -139,10 +139,14 @@ class MlflowIndexRegistry:
 
     # -- versions -------------------------------------------------------------
 
-    def _to_version(self, mv: Any, aliases: Mapping[str, str]) -> IndexVersion:
+    def _to_version(
+        self, mv: Any, aliases: Mapping[str, str], known: Mapping[str, dict[str, float]] | None = None
+    ) -> IndexVersion:
         version = str(mv.version)
         metrics: dict[str, float] = {}
-        if mv.run_id:
+        if known is not None and mv.run_id in known:
+            metrics = known[mv.run_id]
+        elif mv.run_id:
             try:
                 metrics = dict(self.client.get_run(mv.run_id).data.metrics)
             except Exception:  # run deleted: the version stays usable
@@ -174,7 +178,12 @@ class MlflowIndexRegistry:
     def list_versions(self) -> list[IndexVersion]:
         aliases = self._aliases()
         mvs = self.client.search_model_versions(f"name='{self.model_name}'")
-        versions = [self._to_version(mv, aliases) for mv in mvs if "spec" in mv.tags]
+        # One query for every build run's metrics instead of one get_run per version.
+        runs = self.client.search_runs(
+            [self.experiment_id], filter_string="tags.kind = 'build'", max_results=5000
+        )
+        known = {r.info.run_id: dict(r.data.metrics) for r in runs}
+        versions = [self._to_version(mv, aliases, known) for mv in mvs if "spec" in mv.tags]
         return sorted(versions, key=lambda v: int(v.version), reverse=True)
 
     def resolve(self, alias: str = PRODUCTION) -> IndexVersion | None:
