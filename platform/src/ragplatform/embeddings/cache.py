@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +48,35 @@ class EmbeddingCache:
             self._conn = sqlite3.connect(
                 self.path, timeout=busy_timeout_s, check_same_thread=False, isolation_level=None
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
+            self._open(busy_timeout_s)
         except (sqlite3.Error, OSError) as exc:
             raise BackendUnavailable(f"cannot open the embedding cache at {self.path}: {exc}") from exc
         self._lock = threading.Lock()
+
+    def _open(self, busy_timeout_s: float) -> None:
+        """Switch to WAL and create the table, retrying while another opener holds the lock.
+
+        SQLite does not call the busy handler for every lock a journal-mode switch
+        takes, so two processes opening a new cache at once can see "database is
+        locked" straight away; the retry covers that window.
+        """
+        deadline = time.monotonic() + busy_timeout_s
+        delay = 0.01
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     def get_many(self, model_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """The cached vectors among ``hashes`` (missing ones are simply absent)."""
