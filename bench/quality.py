@@ -19,7 +19,6 @@ embedding cache (and the MLflow store) between runs, which makes reruns cheap.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import tempfile
@@ -45,31 +44,6 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (as ``evaluate`` reports p95)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def slice_corpus(src: Path, dest: Path, keep: set[str], others: int) -> tuple[int, int]:
-    """Write the documents in ``keep`` plus the first ``others`` other ones to ``dest`` (only
-    when the content changed, so a reused data dir keeps the same corpus key). Returns
-    (judged documents found, total written)."""
-    lines: list[str] = []
-    judged = extra = 0
-    with src.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            doc_id = str(json.loads(line)["_id"])
-            if doc_id in keep:
-                judged += 1
-            elif extra < others:
-                extra += 1
-            else:
-                continue
-            lines.append(line if line.endswith("\n") else line + "\n")
-    text = "".join(lines)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
-        dest.write_text(text, encoding="utf-8")
-    return judged, len(lines)
 
 
 def clear_query_cache(embedder: Any) -> None:
@@ -115,7 +89,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from ragplatform.db.embedded import stop_embedded_postgres
-    from ragplatform.evaluation import evaluate, load_beir
+    from ragplatform.evaluation import evaluate, load_beir, slice_beir_corpus
     from ragplatform.factory import apply_offline_env, build_platform
     from ragplatform.settings import Settings
     from ragplatform.spec import CorpusSpec, EmbeddingSpec, IndexSpec, RetrievalSpec
@@ -146,7 +120,7 @@ def main() -> int:
     if args.max_docs is not None:
         keep = {d for item in eval_set.items for d in item.grades}
         corpus_path = data / "beir-slices" / name / "corpus.jsonl"
-        judged, total = slice_corpus(corpus_file, corpus_path, keep, args.max_docs)
+        judged, total = slice_beir_corpus(corpus_file, corpus_path, keep, args.max_docs)
         corpus_note = (
             f"SLICE of {total} documents ({judged} judged for the selected queries + {total - judged} others); "
             "fewer distractors than the full corpus, so scores are inflated"

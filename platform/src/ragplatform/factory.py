@@ -22,6 +22,7 @@ from ragplatform.documents.service import DocumentService
 from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
 from ragplatform.embeddings.query_cache import QueryCachedEmbedder
+from ragplatform.embeddings.resolver import Embedders
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation.gate import GateConfig
 from ragplatform.files.base import FileStore
@@ -116,8 +117,15 @@ def make_registry(settings: Settings) -> MlflowIndexRegistry:
     )
 
 
-def make_embedder(emb: EmbeddingSettings, spec: EmbeddingSpec | None = None) -> Embedder:
-    """The raw embedder for ``spec`` (an index's embedding) or, without one, the settings' default."""
+def make_embedder(
+    emb: EmbeddingSettings, spec: EmbeddingSpec | None = None, models_dir: Path | None = None
+) -> Embedder:
+    """The raw embedder for ``spec`` (an index's embedding) or, without one, the settings' default.
+
+    A local model other than the default is a sentence-transformers directory: an absolute path,
+    or a name under ``models_dir`` (``finetuned/<name>``, as notebook 05 saves them).
+    Raises InvalidInput when it cannot be found.
+    """
     provider = spec.provider if spec else emb.provider
     model = spec.model if spec else emb.model
     key = emb.api_key.get_secret_value() if emb.api_key else None
@@ -125,8 +133,8 @@ def make_embedder(emb: EmbeddingSettings, spec: EmbeddingSpec | None = None) -> 
         from ragplatform.embeddings.local import LocalEmbedder
 
         path = emb.model_path if (spec is None or model == emb.model) else None
-        if model not in ("all-MiniLM-L6-v2", "") and Path(model).expanduser().is_dir():
-            path = str(Path(model).expanduser())
+        if spec is not None and model != emb.model:
+            path = str(_local_model_dir(model, models_dir))
         return LocalEmbedder(model_path=path, batch_size=emb.batch_size)
     if provider == "openai":
         from ragplatform.embeddings.openai import OpenAIEmbedder
@@ -139,6 +147,17 @@ def make_embedder(emb: EmbeddingSettings, spec: EmbeddingSpec | None = None) -> 
 
         return OllamaEmbedder(base_url=emb.base_url or "http://127.0.0.1:11434", model=model)
     raise InvalidInput(f"unknown embedding provider {provider!r}; use local, openai or ollama")
+
+
+def _local_model_dir(model: str, models_dir: Path | None) -> Path:
+    candidates = [Path(model).expanduser()]
+    if models_dir is not None and not candidates[0].is_absolute():
+        candidates.insert(0, models_dir / model)
+    for candidate in candidates:
+        if (candidate / "config.json").is_file():
+            return candidate.resolve()
+    where = " or ".join(str(c) for c in candidates)
+    raise InvalidInput(f"embedding model {model!r} not found: no sentence-transformers directory at {where}")
 
 
 def make_generator(settings: Settings) -> Generator:
@@ -302,11 +321,23 @@ def build_platform(settings: Settings) -> Platform:
     registry = make_registry(settings)
     cache = EmbeddingCache(settings.embedding_cache_path)
     embedder = CachedEmbedder(QueryCachedEmbedder(make_embedder(settings.embedding)), cache)
+    embedders = Embedders(
+        embedder,
+        EmbeddingSpec(provider=settings.embedding.provider, model=settings.embedding.model),
+        lambda spec: make_embedder(settings.embedding, spec, settings.models_dir),
+        cache,
+    )
     files = LocalFileStore(settings.files_dir)
     indexes = IndexManager(
-        registry, index, embedder, content, settings.datasets_dir, gate=load_gate(settings)
+        registry,
+        index,
+        embedder,
+        content,
+        settings.datasets_dir,
+        gate=load_gate(settings),
+        embedders=embedders.for_spec,
     )
-    serving = ServingIndex(registry, index, embedder)
+    serving = ServingIndex(registry, index, embedders.for_spec)
     platform = Platform(
         settings=settings,
         content=content,

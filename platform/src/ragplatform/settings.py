@@ -173,6 +173,11 @@ class Settings(BaseSettings):
         return self.data_dir / "files"
 
     @property
+    def models_dir(self) -> Path:
+        """Fine-tuned embedding models; an index spec names one as ``finetuned/<name>``."""
+        return self.data_dir / "models"
+
+    @property
     def embedding_cache_path(self) -> Path:
         return self.data_dir / "embeddings.sqlite"
 

@@ -42,6 +42,9 @@ class ChunkingSpec(_Frozen):
     chunk_size: int = Field(default=256, ge=32, le=8192)  # tokens
     chunk_overlap: int = Field(default=32, ge=0, le=4096)
     semantic_breakpoint_percentile: int = Field(default=95, ge=50, le=99)
+    # Repeat the document title at the head of every chunk that does not start with it, so a
+    # chunk from the middle of a document still says what it is about (to BM25 and the embedder).
+    title_prefix: bool = False
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> ChunkingSpec:

@@ -13,6 +13,7 @@ from ragplatform.evaluation import (
     load_beir,
     load_jsonl,
     load_squad,
+    slice_beir_corpus,
     split,
     squad_paragraph_id,
     write_squad_corpus,
@@ -196,3 +197,20 @@ def test_split_is_reproducible_disjoint_and_complete() -> None:
     with pytest.raises(InvalidInput, match="a split needs at least 2"):
         split(EvalSet("one", demo.items[:1]), 0.5)
     assert demo.head(5).name == "demo-5" and len(demo.head(5)) == 5
+
+
+def test_beir_corpus_slice_keeps_judged_records_plus_the_first_others(tmp_path: Path) -> None:
+    src = tmp_path / "beir"
+    src.mkdir()
+    records = [{"_id": str(i), "title": f"t{i}", "text": f"text {i}"} for i in range(10)]
+    (src / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    dest = tmp_path / "slice" / "corpus.jsonl"
+    judged, total = slice_beir_corpus(src, dest, keep={"7", "9", "missing"}, others=2)
+    assert (judged, total) == (2, 4)
+    ids = [json.loads(line)["_id"] for line in dest.read_text().splitlines()]
+    assert ids == ["0", "1", "7", "9"]
+    before = dest.stat().st_mtime_ns
+    slice_beir_corpus(src, dest, keep={"7", "9"}, others=2)
+    assert dest.stat().st_mtime_ns == before  # unchanged content is not rewritten
+    with pytest.raises(NotFound, match="does not exist"):
+        slice_beir_corpus(tmp_path / "nowhere", dest, keep=set(), others=1)

@@ -212,3 +212,18 @@ def test_chunking_loads_its_tokenizers_without_the_network() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+def test_title_prefix_heads_every_chunk_with_the_document_title_once() -> None:
+    plain = chunk_documents([LONG], ChunkingSpec(chunk_size=60, chunk_overlap=10))
+    titled = chunk_documents([LONG], ChunkingSpec(chunk_size=60, chunk_overlap=10, title_prefix=True))
+    assert len(titled) == len(plain) > 2
+    for before, after in zip(plain, titled, strict=True):
+        assert after.text == f"Handbook\n\n{before.text}"
+        assert after.id != before.id
+    starts_with_title = Document(id="t.md", text="Handbook\n\nShort body.", metadata={"title": "Handbook"})
+    [chunk] = chunk_documents([starts_with_title], ChunkingSpec(title_prefix=True))
+    assert chunk.text == "Handbook\n\nShort body."  # not repeated
+    untitled = Document(id="u.txt", text="No title here.", metadata={})
+    [chunk] = chunk_documents([untitled], ChunkingSpec(title_prefix=True))
+    assert chunk.text == "No title here."

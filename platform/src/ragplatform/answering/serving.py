@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ragplatform.embeddings.base import Embedder
 from ragplatform.errors import NotFound
 from ragplatform.registry.base import PRODUCTION, IndexRegistry, IndexVersion
 from ragplatform.retrieval.retriever import Retriever
+from ragplatform.spec import EmbeddingSpec
 from ragplatform.vectorindex.base import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -25,10 +27,17 @@ class ServingIndex:
     """Holds one immutable ``Served`` pair; readers take the reference once per request, so a swap
     never mixes two versions inside one answer and never fails a request in flight."""
 
-    def __init__(self, registry: IndexRegistry, index: VectorIndex, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        registry: IndexRegistry,
+        index: VectorIndex,
+        embedder_for: Callable[[EmbeddingSpec], Embedder],
+    ) -> None:
+        """``embedder_for`` gives each version's embedder from its ``spec.embedding``, so a version
+        built with a fine-tuned model is queried with that model."""
         self._registry = registry
         self._index = index
-        self._embedder = embedder
+        self._embedder_for = embedder_for
         self._current: Served | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -57,7 +66,8 @@ class ServingIndex:
             if target is None:
                 return self._current
             if self._current is None or self._current.version.version != target.version:
-                retriever = Retriever(self._embedder, self._index, target.collection, target.spec.retrieval)
+                embedder = self._embedder_for(target.spec.embedding)
+                retriever = Retriever(embedder, self._index, target.collection, target.spec.retrieval)
                 previous = self._current.version.version if self._current else None
                 self._current = Served(target, retriever)
                 log.info("serving index version %s (was %s)", target.version, previous)

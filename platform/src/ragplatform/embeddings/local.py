@@ -86,7 +86,9 @@ class LocalEmbedder:
     def dim(self) -> int:
         if self._bundled:
             return DEFAULT_DIM
-        return int(self._load().get_sentence_embedding_dimension())
+        model = self._load()
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
 
     @property
     def path(self) -> Path:

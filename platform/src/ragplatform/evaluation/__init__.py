@@ -1,6 +1,6 @@
 """Evaluation of index versions: evaluation sets, retrieval and answer metrics, the promotion gate."""
 
-from ragplatform.evaluation.evaluate import EvalReport, evaluate
+from ragplatform.evaluation.evaluate import EvalReport, evaluate, retriever_for
 from ragplatform.evaluation.gate import GateConfig, GateVerdict
 from ragplatform.evaluation.sets import (
     EvalItem,
@@ -8,6 +8,7 @@ from ragplatform.evaluation.sets import (
     load_beir,
     load_jsonl,
     load_squad,
+    slice_beir_corpus,
     split,
     squad_paragraph_id,
     write_squad_corpus,
@@ -23,6 +24,8 @@ __all__ = [
     "load_beir",
     "load_jsonl",
     "load_squad",
+    "retriever_for",
+    "slice_beir_corpus",
     "split",
     "squad_paragraph_id",
     "write_squad_corpus",

@@ -69,9 +69,12 @@ class EvalReport:
         return sorted(scored, key=lambda r: (r[metric], r["id"]))[:n]
 
 
-def _retriever(manager: IndexManager, version: str) -> Retriever:
+def retriever_for(manager: IndexManager, version: str) -> Retriever:
+    """A retriever over ``version``'s collection with its retrieval defaults and its own embedder
+    (the model it was built with), whether or not it is in production. Raises NotFound."""
     target = manager.registry.get_version(version)
-    return Retriever(manager.embedder, manager.index, target.collection, target.spec.retrieval)
+    embedder = manager.embedder_for(target.spec.embedding)
+    return Retriever(embedder, manager.index, target.collection, target.spec.retrieval)
 
 
 def _answer_contexts(hits: Sequence[SearchHit], settings: AnswerSettings) -> list[SearchHit]:
@@ -190,7 +193,7 @@ def evaluate(
         raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
     if not eval_set.items:
         raise InvalidInput(f"evaluation set {eval_set.name!r} has no questions")
-    retriever = _retriever(manager, version)
+    retriever = retriever_for(manager, version)
     ks = m.retrieval_ks(top_k)
     keys = [f"{name}_at_{k}" for k in ks for name in ("recall", "hit_rate")] + ["mrr_at_10", "ndcg_at_10"]
     settings = answer_settings or AnswerSettings()

@@ -16,7 +16,7 @@ import csv
 import json
 import random
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -364,3 +364,42 @@ def split(eval_set: EvalSet, validation_fraction: float = 0.2, seed: int = 0) ->
         replace(eval_set, name=f"{eval_set.name}-fit", items=fit),
         replace(eval_set, name=f"{eval_set.name}-validation", items=val),
     )
+
+
+# -- corpus slices --------------------------------------------------------------
+
+
+def slice_beir_corpus(src: Path | str, dest: Path | str, keep: Iterable[str], others: int) -> tuple[int, int]:
+    """Write the BEIR ``corpus.jsonl`` records whose ``_id`` is in ``keep`` plus the first
+    ``others`` other records to ``dest``, leaving ``src`` untouched.
+
+    ``dest`` is rewritten only when its content would change, so a reused data directory
+    keeps the same corpus fingerprint (and its index collection) between runs. A slice has
+    fewer distractors than the full corpus, so scores on it are higher. Returns
+    (records from ``keep`` found, records written). Raises NotFound, InvalidInput.
+    """
+    src_path, dest_path = Path(src), Path(dest)
+    if others < 0:
+        raise InvalidInput(f"others must be 0 or more, got {others}")
+    if src_path.is_dir():
+        src_path = src_path / "corpus.jsonl"
+    if not src_path.is_file():
+        raise NotFound(f"BEIR corpus {src_path} does not exist")
+    wanted = set(keep)
+    lines: list[str] = []
+    judged = extra = 0
+    for number, record in _read_jsonl(src_path):
+        if not isinstance(record, dict) or "_id" not in record:
+            raise InvalidInput(f"{src_path}:{number}: a BEIR corpus record needs '_id'")
+        if str(record["_id"]) in wanted:
+            judged += 1
+        elif extra < others:
+            extra += 1
+        else:
+            continue
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    text = "".join(lines)
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    if not dest_path.is_file() or dest_path.read_text(encoding="utf-8") != text:
+        dest_path.write_text(text, encoding="utf-8")
+    return judged, len(lines)

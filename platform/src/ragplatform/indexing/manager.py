@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from ragplatform.content.base import ContentStore
@@ -13,7 +14,7 @@ from ragplatform.evaluation.gate import GateConfig, check
 from ragplatform.evaluation.sets import EvalSet
 from ragplatform.indexing.build import BuildResult, Progress, _no_progress, build_index
 from ragplatform.registry.base import PRODUCTION, IndexRegistry, IndexVersion, PromotionResult
-from ragplatform.spec import IndexSpec
+from ragplatform.spec import EmbeddingSpec, IndexSpec
 from ragplatform.vectorindex.base import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class IndexManager:
         content: ContentStore | None,
         datasets_dir: Path,
         gate: GateConfig | None = None,
+        embedders: Callable[[EmbeddingSpec], CachedEmbedder] | None = None,
     ) -> None:
         self.registry = registry
         self.index = index
@@ -35,6 +37,12 @@ class IndexManager:
         self.content = content
         self.datasets_dir = datasets_dir
         self.gate = gate or GateConfig()
+        self._embedders = embedders
+
+    def embedder_for(self, spec: EmbeddingSpec) -> CachedEmbedder:
+        """The embedder an index built with ``spec`` uses (the default one unless it names another
+        model, e.g. a fine-tuned MiniLM). Raises InvalidInput when that model cannot be found."""
+        return self._embedders(spec) if self._embedders is not None else self.embedder
 
     def build(self, spec: IndexSpec, progress: Progress = _no_progress) -> BuildResult:
         """Builds and registers a version (not promoted). Raises InvalidInput for a bad spec/corpus."""
@@ -42,7 +50,7 @@ class IndexManager:
             spec,
             registry=self.registry,
             index=self.index,
-            embedder=self.embedder,
+            embedder=self.embedder_for(spec.embedding),
             content=self.content,
             datasets_dir=self.datasets_dir,
             progress=progress,

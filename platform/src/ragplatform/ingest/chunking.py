@@ -62,8 +62,17 @@ def chunk_documents(
     chunks: list[Chunk] = []
     for doc in docs:
         pieces = [(text.strip(), section) for text, section in split(doc) if text.strip()]
+        if spec.title_prefix:
+            pieces = [(_with_title(doc, text), section) for text, section in pieces]
         chunks.extend(_chunk(doc, index, text, section) for index, (text, section) in enumerate(pieces))
     return chunks
+
+
+def _with_title(doc: Document, text: str) -> str:
+    title = str(doc.metadata.get("title") or "").strip()
+    if not title or text.startswith(title):
+        return text
+    return f"{title}\n\n{text}"
 
 
 def chunk_id(doc_id: str, index: int, text: str) -> str:

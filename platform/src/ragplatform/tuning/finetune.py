@@ -1,0 +1,266 @@
+"""Fine-tune the local MiniLM embedder on training queries, on the CPU, offline.
+
+Training data are (query, relevant passage) pairs, optionally with a hard negative each
+(a passage the current index ranks high that is not relevant). The loss is
+sentence-transformers' MultipleNegativesRankingLoss: every other passage in the batch is a
+negative too, which is what makes a few hundred pairs enough to move a retrieval metric.
+The loop is plain PyTorch (no ``accelerate``), so it runs wherever the embedder runs.
+
+The result is a sentence-transformers directory under the platform's models directory
+(``<data_dir>/models/finetuned/<name>``); an index spec names it with
+``EmbeddingSpec(model="finetuned/<name>")``, and the build, the evaluation and ``ragserve``
+all load it from there. ``log_finetune`` records the run (parameters, loss curve, the model
+files) in MLflow.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragplatform.errors import InvalidInput, NotFound
+from ragplatform.evaluation.sets import EvalSet
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+FINETUNED_PREFIX = "finetuned"
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class TrainingExample:
+    query: str
+    positive: str
+    negative: str | None = None
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 3e-5
+    warmup_fraction: float = 0.1
+    max_seq_length: int = 256
+    scale: float = 20.0  # MultipleNegativesRankingLoss temperature (cosine × scale)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2:
+            raise InvalidInput("epochs must be at least 1 and batch_size at least 2 (in-batch negatives)")
+        if not 0 < self.learning_rate < 1:
+            raise InvalidInput(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+        if not 16 <= self.max_seq_length <= 512:
+            raise InvalidInput(f"max_seq_length must be between 16 and 512, got {self.max_seq_length}")
+
+
+@dataclass
+class FinetuneResult:
+    name: str
+    path: Path
+    model_ref: str  # what EmbeddingSpec.model takes: finetuned/<name>
+    examples: int
+    steps: int
+    seconds: float
+    losses: list[float] = field(default_factory=list)
+    config: FinetuneConfig = field(default_factory=FinetuneConfig)
+    base_model: str = ""
+    run_id: str | None = None
+
+
+def read_beir_passages(corpus: Path | str, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """``_id`` → ``"title. text"`` from a BEIR ``corpus.jsonl`` (only ``ids`` when given)."""
+    path = Path(corpus)
+    if path.is_dir():
+        path = path / "corpus.jsonl"
+    if not path.is_file():
+        raise NotFound(f"BEIR corpus {path} does not exist")
+    wanted = set(ids) if ids is not None else None
+    out: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            doc_id = str(record.get("_id", ""))
+            if wanted is not None and doc_id not in wanted:
+                continue
+            title = str(record.get("title") or "").strip()
+            text = str(record.get("text") or "").strip()
+            out[doc_id] = f"{title}. {text}" if title else text
+    return out
+
+
+def training_examples(
+    eval_set: EvalSet,
+    passages: Mapping[str, str],
+    negatives: Mapping[str, Sequence[str]] | None = None,
+) -> list[TrainingExample]:
+    """One example per (question, relevant document) with the document's passage; with
+    ``negatives`` (question id → ranked document ids from a current index), the first
+    non-relevant one becomes the example's hard negative. Raises InvalidInput when no
+    relevant document of any question is in ``passages``."""
+    examples: list[TrainingExample] = []
+    for item in eval_set.items:
+        hard = None
+        if negatives is not None:
+            relevant = set(item.relevant_doc_ids)
+            hard = next(
+                (passages[d] for d in negatives.get(item.id, ()) if d not in relevant and d in passages), None
+            )
+        for doc_id in item.relevant_doc_ids:
+            if doc_id in passages:
+                examples.append(TrainingExample(item.question, passages[doc_id], hard))
+    if not examples:
+        raise InvalidInput(f"no relevant passage of {eval_set.name!r} was found in the corpus given")
+    return examples
+
+
+def finetune_embedder(
+    examples: Sequence[TrainingExample],
+    models_dir: Path,
+    name: str,
+    *,
+    base_model: Path | str | None = None,
+    config: FinetuneConfig | None = None,
+    progress: Progress = _no_progress,
+) -> FinetuneResult:
+    """Train a copy of ``base_model`` (default: the bundled all-MiniLM-L6-v2) and save it to
+    ``models_dir/finetuned/<name>``. ``progress`` gets ``("train", step, steps)``.
+    Raises InvalidInput (bad name, too few examples)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
+
+    from ragplatform.embeddings.local import available_cpus, default_model_path
+
+    config = config or FinetuneConfig()
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise InvalidInput(f"model name must be letters, digits, '-', '_' or '.', got {name!r}")
+    if len(examples) < config.batch_size:
+        raise InvalidInput(
+            f"{len(examples)} training examples are fewer than one batch ({config.batch_size}); "
+            "lower batch_size or add questions"
+        )
+    base = Path(base_model) if base_model is not None else default_model_path()
+    out = models_dir / FINETUNED_PREFIX / name
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    if torch.get_num_threads() > available_cpus():
+        torch.set_num_threads(available_cpus())
+
+    model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
+    model.max_seq_length = config.max_seq_length
+    loss_fn = MultipleNegativesRankingLoss(model, scale=config.scale)
+    with_negatives = all(e.negative for e in examples)
+
+    order = list(range(len(examples)))
+    batches_per_epoch = len(order) // config.batch_size  # drop the ragged last batch
+    steps = batches_per_epoch * config.epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    warmup = max(1, int(steps * config.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup))
+    )
+    rng = random.Random(config.seed)
+    losses_seen: list[float] = []
+    started = time.perf_counter()
+    step = 0
+    progress("train", 0, steps)
+    model.train()
+    for _ in range(config.epochs):
+        rng.shuffle(order)
+        for b in range(batches_per_epoch):
+            batch = [examples[i] for i in order[b * config.batch_size : (b + 1) * config.batch_size]]
+            columns = [[e.query for e in batch], [e.positive for e in batch]]
+            if with_negatives:
+                columns.append([e.negative or "" for e in batch])
+            features = [model.preprocess(col) for col in columns]
+            loss = loss_fn(features, torch.empty(0))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            losses_seen.append(float(loss.detach()))
+            progress("train", step, steps)
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(str(out))
+    (out / "ragplatform_finetune.json").write_text(
+        json.dumps({"base_model": str(base), "examples": len(examples), **asdict(config)}, indent=1)
+    )
+    result = FinetuneResult(
+        name=name,
+        path=out,
+        model_ref=f"{FINETUNED_PREFIX}/{name}",
+        examples=len(examples),
+        steps=steps,
+        seconds=time.perf_counter() - started,
+        losses=losses_seen,
+        config=config,
+        base_model=str(base),
+    )
+    log.info("fine-tuned %s: %d examples, %d steps in %.0fs", out, len(examples), steps, result.seconds)
+    return result
+
+
+def log_finetune(registry: Any, result: FinetuneResult, extra: Mapping[str, Any] | None = None) -> str:
+    """An MLflow run (``kind=finetune``): parameters, the loss curve (metric ``train_loss`` by
+    step and ``charts/loss.png``) and the model directory as artifacts under ``model/``."""
+    import tempfile
+
+    from mlflow.entities import Metric, Param
+
+    client = registry.client
+    run = client.create_run(
+        registry.experiment_id,
+        run_name=f"finetune-{result.name}",
+        tags={"kind": "finetune", "model_ref": result.model_ref},
+    )
+    run_id = str(run.info.run_id)
+    params = {
+        "base_model": result.base_model,
+        "model_ref": result.model_ref,
+        "examples": result.examples,
+        "steps": result.steps,
+        **{f"config.{k}": v for k, v in asdict(result.config).items()},
+        **dict(extra or {}),
+    }
+    now = int(time.time() * 1000)
+    metrics = [Metric("train_loss", v, now, i) for i, v in enumerate(result.losses)]
+    metrics.append(Metric("train_seconds", result.seconds, now, 0))
+    for start in range(0, len(metrics), 900):
+        client.log_batch(run_id, metrics=metrics[start : start + 900])
+    client.log_batch(run_id, params=[Param(k, str(v)[:500]) for k, v in params.items()])
+    client.log_artifacts(run_id, str(result.path), "model")
+    if result.losses:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        with tempfile.TemporaryDirectory() as tmp:
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            ax.plot(range(1, len(result.losses) + 1), result.losses)
+            ax.set_xlabel("step")
+            ax.set_ylabel("MultipleNegativesRankingLoss")
+            ax.set_title(f"fine-tuning {result.name}")
+            fig.tight_layout()
+            chart = Path(tmp) / "loss.png"
+            fig.savefig(chart, dpi=100)
+            plt.close(fig)
+            client.log_artifact(run_id, str(chart), "charts")
+    client.set_terminated(run_id, "FINISHED")
+    result.run_id = run_id
+    return run_id
