@@ -2,9 +2,11 @@
 keyword-only, dense-only and hybrid retrieval (and a fine-tuned embedder when given), beside
 the published SciFact figures; each evaluation is logged as an MLflow run.
 
-    python bench/quality.py [BEIR_DIR] [--split train] [--limit-queries N] [--max-docs N]
-                            [--data-dir DIR] [--modes keyword dense hybrid]
-                            [--fusion rrf|alpha] [--alpha 0.5] [--embedder-path DIR]
+    python bench/quality.py [BEIR_DIR] [--split train] [--part all|fit|validation]
+                            [--limit-queries N] [--max-docs N] [--data-dir DIR]
+                            [--modes keyword dense hybrid] [--fusion rrf|alpha] [--alpha 0.5]
+                            [--rrf-k 60] [--chunk-size 256] [--chunk-overlap 32] [--title-prefix]
+                            [--embedder-path DIR]
 
 BEIR_DIR defaults to ../shared/data/scifact (train queries). Any BEIR directory with
 corpus.jsonl, queries[.<split>].jsonl and qrels/<split>.tsv works, e.g. --split test.
@@ -14,6 +16,10 @@ retrieval settings, so they reuse its collection (no re-embedding). --max-docs k
 document judged for the selected queries plus the first N others: a smaller corpus has fewer
 distractors, so scores on a slice are higher than on the full corpus. --data-dir keeps the
 embedding cache (and the MLflow store) between runs, which makes reruns cheap.
+
+The tuned configuration (see README, "Retrieval quality"): --title-prefix --fusion rrf --rrf-k 10,
+and --embedder-path with the MiniLM fine-tuned by notebooks/05 on the fit part of the train
+queries, judged with --part validation (the queries it never saw).
 """
 
 from __future__ import annotations
@@ -84,15 +90,26 @@ def main() -> int:
     ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     ap.add_argument("--fusion", choices=("rrf", "alpha"), default="rrf", help="hybrid fusion")
     ap.add_argument("--alpha", type=float, default=0.5, help="hybrid alpha (with --fusion alpha)")
+    ap.add_argument("--rrf-k", type=int, default=60, help="hybrid RRF constant (with --fusion rrf)")
+    ap.add_argument("--chunk-size", type=int, default=256, help="tokens (cl100k)")
+    ap.add_argument("--chunk-overlap", type=int, default=32)
+    ap.add_argument("--title-prefix", action="store_true", help="repeat the title at the head of every chunk")
+    ap.add_argument(
+        "--part",
+        choices=("all", "fit", "validation"),
+        default="all",
+        help="evaluate on the whole split or one half of ragplatform.evaluation.split (80/20, seed 0); "
+        "a model fine-tuned on the fit half must be judged on validation",
+    )
     ap.add_argument("--top-k", type=int, default=100, help="retrieval depth evaluated")
     ap.add_argument("--embedder-path", type=Path, default=None, help="a fine-tuned sentence-transformers dir")
     args = ap.parse_args()
 
     from ragplatform.db.embedded import stop_embedded_postgres
-    from ragplatform.evaluation import evaluate, load_beir, slice_beir_corpus
+    from ragplatform.evaluation import evaluate, load_beir, slice_beir_corpus, split
     from ragplatform.factory import apply_offline_env, build_platform
     from ragplatform.settings import Settings
-    from ragplatform.spec import CorpusSpec, EmbeddingSpec, IndexSpec, RetrievalSpec
+    from ragplatform.spec import ChunkingSpec, CorpusSpec, EmbeddingSpec, IndexSpec, RetrievalSpec
 
     apply_offline_env()
     beir = args.beir_dir.expanduser().resolve()
@@ -108,6 +125,9 @@ def main() -> int:
     if args.max_docs is not None:
         name += f"-slice{args.max_docs}"
     eval_set = load_beir(beir, args.split, limit=args.limit_queries, name=name)
+    if args.part != "all":
+        fit, validation = split(eval_set, 0.2)
+        eval_set = fit if args.part == "fit" else validation
 
     data = (
         args.data_dir.expanduser().resolve()
@@ -140,11 +160,14 @@ def main() -> int:
     base = IndexSpec(
         name=index_name,
         corpus=CorpusSpec(paths=(str(corpus_path),), include_content=False),
+        chunking=ChunkingSpec(
+            chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap, title_prefix=args.title_prefix
+        ),
     )
     retrieval = {
         "keyword": RetrievalSpec(mode="keyword"),
         "dense": RetrievalSpec(mode="dense"),
-        "hybrid": RetrievalSpec(mode="hybrid", fusion=args.fusion, alpha=args.alpha),
+        "hybrid": RetrievalSpec(mode="hybrid", fusion=args.fusion, alpha=args.alpha, rrf_k=args.rrf_k),
     }
     rows: list[tuple[str, str, dict[str, float], float, float, str | None]] = []
     builds: list[str] = []
@@ -164,9 +187,10 @@ def main() -> int:
         for mode in modes[1:]:
             r = p.indexes.build(spec_base.model_copy(update={"retrieval": retrieval[mode]}))
             versions[mode] = r.version.version
-        p.embedder.embed_query("warm up")  # model load is not query latency
+        embedder = p.indexes.embedder_for(spec_base.embedding)
+        embedder.embed_query("warm up")  # model load is not query latency
         for mode in modes:
-            clear_query_cache(p.embedder)
+            clear_query_cache(embedder)
             shown = mode if label == "base" else f"{mode} ({label})"
             report = evaluate(
                 p.indexes, versions[mode], eval_set, top_k=args.top_k, progress=progress_printer(shown)
@@ -187,29 +211,26 @@ def main() -> int:
     try:
         run_modes(p, base, list(args.modes), "base")
         if args.embedder_path is not None:
-            p.close()
-            tuned = settings.model_copy(
-                update={
-                    "embedding": settings.embedding.model_copy(
-                        update={"model_path": str(args.embedder_path.expanduser().resolve())}
-                    )
-                }
-            )
-            p = build_platform(tuned)
-            spec = base.model_copy(
-                update={"embedding": EmbeddingSpec(model=str(args.embedder_path.expanduser().resolve()))}
-            )
+            # the version names its model; build, evaluation and serving all load it from there
+            model = EmbeddingSpec(model=str(args.embedder_path.expanduser().resolve()))
             modes = [m for m in args.modes if m != "keyword"] or ["dense"]
-            run_modes(p, spec, modes, "fine-tuned")
+            run_modes(p, base.model_copy(update={"embedding": model}), modes, "fine-tuned")
     finally:
         p.close()
         stop_embedded_postgres(settings.pg_dir)
 
     print()
-    print(f"data: {beir} split={args.split}, {len(eval_set)} judged queries (evaluation set {eval_set.name})")
+    part = "" if args.part == "all" else f" ({args.part} part, 80/20 split, seed 0)"
+    print(
+        f"data: {beir} split={args.split}{part}, {len(eval_set)} judged queries (evaluation set {eval_set.name})"
+    )
     print(f"corpus: {corpus_note}")
     for line in builds:
         print(f"index {line}")
+    print(
+        f"chunking: sentence {args.chunk_size}/{args.chunk_overlap} tokens"
+        + (", title at the head of every chunk" if args.title_prefix else "")
+    )
     hybrid = f"hybrid = {args.fusion}" + (
         f" alpha={args.alpha}" if args.fusion == "alpha" else f" (k={retrieval['hybrid'].rrf_k})"
     )

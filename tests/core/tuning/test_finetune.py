@@ -21,6 +21,7 @@ from ragplatform.tuning.finetune import (
     TrainingExample,
     finetune_embedder,
     log_finetune,
+    mine_negatives,
     training_examples,
 )
 
@@ -58,9 +59,9 @@ def tuned(platform: Platform) -> FinetuneResult:
 
 
 def test_the_model_is_saved_under_the_models_dir(platform: Platform, tuned: FinetuneResult) -> None:
-    assert tuned.path == platform.settings.models_dir / "finetuned" / "tiny-test"
+    assert tuned.path.parent == platform.settings.models_dir / "finetuned"
+    assert tuned.path.name.startswith("tiny-test-") and tuned.model_ref == f"finetuned/{tuned.path.name}"
     assert (tuned.path / "config.json").is_file()
-    assert tuned.model_ref == "finetuned/tiny-test"
     assert tuned.steps == 2 and len(tuned.losses) == 2 and all(math.isfinite(v) for v in tuned.losses)
 
 
@@ -68,7 +69,7 @@ def test_an_index_spec_names_it_and_gets_a_different_model(platform: Platform, t
     default = platform.indexes.embedder_for(EmbeddingSpec())
     mine = platform.indexes.embedder_for(EmbeddingSpec(model=tuned.model_ref))
     assert default is platform.embedder
-    assert mine.model_id.startswith("local/tiny-test@") and mine.model_id != default.model_id
+    assert mine.model_id.startswith("local/tiny-test-") and mine.model_id != default.model_id
     text = "Warsaw is the capital of Poland."
     assert not np.allclose(mine.embed_documents([text])[0], default.embed_documents([text])[0])
 
@@ -111,11 +112,41 @@ def test_the_finetune_run_is_logged_with_the_model_files(platform: Platform, tun
     run_id = log_finetune(platform.registry, tuned, {"note": "test"})
     client = platform.registry.client
     run = client.get_run(run_id)
-    assert run.data.tags["kind"] == "finetune" and run.data.params["model_ref"] == "finetuned/tiny-test"
+    assert run.data.tags["kind"] == "finetune" and run.data.params["model_ref"] == tuned.model_ref
     assert [m.step for m in client.get_metric_history(run_id, "train_loss")] == [0, 1]
     files = {Path(a.path).name for a in client.list_artifacts(run_id, "model")}
     assert "config.json" in files
     assert {a.path for a in client.list_artifacts(run_id, "charts")} == {"charts/loss.png"}
+
+
+def test_retraining_under_the_same_name_never_overwrites_a_model_in_use(
+    platform: Platform, tuned: FinetuneResult
+) -> None:
+    again = finetune_embedder(
+        [TrainingExample(q, p) for q, p in PAIRS],
+        platform.settings.models_dir,
+        "tiny-test",
+        config=FinetuneConfig(batch_size=4, max_seq_length=32, learning_rate=1e-4, seed=1),
+    )
+    assert again.path != tuned.path and again.model_ref != tuned.model_ref
+    assert (tuned.path / "config.json").is_file()  # the first one is still there, unchanged
+
+
+def test_hard_negatives_are_mined_from_a_version(platform: Platform) -> None:
+    production = platform.indexes.production()
+    assert production is not None
+    questions = EvalSet(
+        "mine",
+        (
+            EvalItem(
+                id="q",
+                question="Who invented the atmospheric engine?",
+                relevant_doc_ids=("steam-engine.html",),
+            ),
+        ),
+    )
+    ranked = mine_negatives(platform.indexes, production.version, questions, depth=10)
+    assert ranked["q"][0] == "steam-engine.html" and len(ranked["q"]) == len(set(ranked["q"])) > 1
 
 
 def test_training_examples_pair_questions_with_relevant_passages_and_hard_negatives() -> None:

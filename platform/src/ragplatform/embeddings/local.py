@@ -79,7 +79,7 @@ class LocalEmbedder:
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = f"local/{self._path.resolve().name}@{_directory_hash(self._path)}"
+            self._model_id = f"local/{self._path.resolve().name}@{directory_hash(self._path)}"
         return self._model_id
 
     @property
@@ -144,7 +144,7 @@ def _is_bundled(path: Path) -> bool:
         return False
 
 
-def _directory_hash(path: Path) -> str:
+def directory_hash(path: Path) -> str:
     """Short hash of a model directory's config and weights (the weights differ between fine-tunes)."""
     digest = hashlib.sha256()
     files = [path / "config.json", *sorted(path.glob("*.safetensors")), *sorted(path.glob("*.bin"))]

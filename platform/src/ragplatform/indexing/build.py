@@ -105,10 +105,17 @@ def load_documents(spec: IndexSpec, roots: list[Path], rows: corpus.ContentRows)
 
 
 def _find_reusable(
-    registry: IndexRegistry, index: VectorIndex, spec: IndexSpec, key: str
+    registry: IndexRegistry, index: VectorIndex, spec: IndexSpec, key: str, model_id: str
 ) -> IndexVersion | None:
+    """A version with the same data whose collection still exists. The embedding model's id is
+    compared too: it hashes the weights, so a model retrained under the same name never reuses
+    vectors of its previous weights."""
     for version in registry.list_versions():
-        same = version.tags.get("data_key") == spec.data_key() and version.tags.get("corpus_key") == key
+        same = (
+            version.tags.get("data_key") == spec.data_key()
+            and version.tags.get("corpus_key") == key
+            and version.tags.get("embedding_model") == model_id
+        )
         if same and index.has_collection(version.collection):
             return version
     return None
@@ -160,7 +167,7 @@ def build_index(
     stats = BuildStats()
     progress("load", 0, 1)
     roots, rows, key = select_corpus(spec, datasets_dir, content)
-    reusable = _find_reusable(registry, index, spec, key)
+    reusable = _find_reusable(registry, index, spec, key, embedder.model_id)
     docs: list[Document] = []
     if reusable is None:
         docs = load_documents(spec, roots, rows)  # InvalidInput before any run is opened
@@ -182,7 +189,12 @@ def build_index(
         run.log_metrics(stats.metrics())
         _write_artifacts(run, spec, collection, stats, docs)
         version = run.register(
-            collection, tags={"corpus_key": key, "reused_from": reusable.version if reusable else ""}
+            collection,
+            tags={
+                "corpus_key": key,
+                "embedding_model": embedder.model_id,
+                "reused_from": reusable.version if reusable else "",
+            },
         )
     progress("done", 1, 1)
     return BuildResult(version=version, stats=stats)

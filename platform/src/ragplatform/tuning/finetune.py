@@ -6,10 +6,10 @@ sentence-transformers' MultipleNegativesRankingLoss: every other passage in the 
 negative too, which is what makes a few hundred pairs enough to move a retrieval metric.
 The loop is plain PyTorch (no ``accelerate``), so it runs wherever the embedder runs.
 
-The result is a sentence-transformers directory under the platform's models directory
-(``<data_dir>/models/finetuned/<name>``); an index spec names it with
-``EmbeddingSpec(model="finetuned/<name>")``, and the build, the evaluation and ``ragserve``
-all load it from there. ``log_finetune`` records the run (parameters, loss curve, the model
+The result is a sentence-transformers directory under the platform's models directory,
+``<data_dir>/models/finetuned/<name>-<hash of the weights>``, never overwritten; an index spec
+names it with ``EmbeddingSpec(model=result.model_ref)``, and the build, the evaluation and
+``ragserve`` all load it from there. ``log_finetune`` records the run (parameters, loss curve, the model
 files) in MLflow.
 """
 
@@ -152,7 +152,6 @@ def finetune_embedder(
             "lower batch_size or add questions"
         )
     base = Path(base_model) if base_model is not None else default_model_path()
-    out = models_dir / FINETUNED_PREFIX / name
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     if torch.get_num_threads() > available_cpus():
@@ -195,15 +194,16 @@ def finetune_embedder(
             losses_seen.append(float(loss.detach()))
             progress("train", step, steps)
     model.eval()
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(str(out))
-    (out / "ragplatform_finetune.json").write_text(
-        json.dumps({"base_model": str(base), "examples": len(examples), **asdict(config)}, indent=1)
+    out = _save_immutable(
+        model,
+        models_dir / FINETUNED_PREFIX,
+        name,
+        {"base_model": str(base), "examples": len(examples), **asdict(config)},
     )
     result = FinetuneResult(
-        name=name,
+        name=out.name,
         path=out,
-        model_ref=f"{FINETUNED_PREFIX}/{name}",
+        model_ref=f"{FINETUNED_PREFIX}/{out.name}",
         examples=len(examples),
         steps=steps,
         seconds=time.perf_counter() - started,
@@ -213,6 +213,31 @@ def finetune_embedder(
     )
     log.info("fine-tuned %s: %d examples, %d steps in %.0fs", out, len(examples), steps, result.seconds)
     return result
+
+
+def _save_immutable(model: Any, parent: Path, name: str, meta: Mapping[str, Any]) -> Path:
+    """Save to ``parent/<name>-<hash of the weights>`` and return it. A directory is never
+    overwritten: an index built with one set of weights keeps finding exactly those, however
+    often a model of the same name is retrained."""
+    import shutil
+    import tempfile
+
+    from ragplatform.embeddings.local import directory_hash
+
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=parent))
+    try:
+        model.save(str(tmp))
+        (tmp / "ragplatform_finetune.json").write_text(json.dumps(dict(meta), indent=1))
+        final = parent / f"{name}-{directory_hash(tmp)}"
+        if final.exists():  # the same weights again (same data, config and seed)
+            shutil.rmtree(tmp)
+        else:
+            tmp.rename(final)
+        return final
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def log_finetune(registry: Any, result: FinetuneResult, extra: Mapping[str, Any] | None = None) -> str:
@@ -264,3 +289,23 @@ def log_finetune(registry: Any, result: FinetuneResult, extra: Mapping[str, Any]
     client.set_terminated(run_id, "FINISHED")
     result.run_id = run_id
     return run_id
+
+
+def mine_negatives(
+    manager: Any, version: str, eval_set: EvalSet, depth: int = 20, progress: Progress = _no_progress
+) -> dict[str, list[str]]:
+    """Question id → the document ids ``version`` ranks highest for it (chunk hits collapsed to
+    documents, best first): ``training_examples`` takes the first non-relevant one as a hard
+    negative, a passage the current index confuses with the answer."""
+    from ragplatform.evaluation.evaluate import retriever_for
+    from ragplatform.evaluation.metrics import ranked_doc_ids
+
+    retriever = retriever_for(manager, version)
+    out: dict[str, list[str]] = {}
+    total = len(eval_set.items)
+    progress("mine", 0, total)
+    for done, item in enumerate(eval_set.items, 1):
+        hits = retriever.search(item.question, top_k=depth).hits
+        out[item.id] = ranked_doc_ids(h.chunk for h in hits)
+        progress("mine", done, total)
+    return out

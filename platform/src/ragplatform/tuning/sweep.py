@@ -28,7 +28,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +42,16 @@ from ragplatform.vectorindex.base import MAX_TOP_K
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from ragplatform.indexing.manager import IndexManager
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
+
+
+_SHOWN_STAGES = frozenset({"point", "embed", "evaluate"})
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -155,8 +159,6 @@ class SweepResult:
     metric: str
     eval_set: str
     run_id: str | None = None
-    chart_path: Path | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> SweepPoint:
@@ -195,14 +197,12 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else 0.0
 
 
-def tradeoff_chart(result: SweepResult, path: Path) -> Path:
+def plot_tradeoff(result: SweepResult) -> Figure:
     """Quality (``metric``) against median query latency, one dot per point, the best ringed."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
     colours = {"keyword": "#dd8452", "dense": "#4c72b0", "hybrid": "#55a868"}
     for mode, colour in colours.items():
         pts = [p for p in result.points if p.spec.retrieval.mode == mode]
@@ -223,15 +223,13 @@ def tradeoff_chart(result: SweepResult, path: Path) -> Path:
         s=180,
         facecolors="none",
         edgecolors="k",
+        label=f"best: {best.label}",
     )
     ax.set_xlabel("median query latency (ms, embed + search)")
     ax.set_ylabel(result.metric)
     ax.set_title(f"sweep on {result.eval_set}: quality against latency")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    ax.legend(fontsize=7)
+    return fig
 
 
 def sweep(
@@ -251,17 +249,27 @@ def sweep(
     specs = config.specs(base)
     points: list[SweepPoint] = []
     total = len(specs)
+    warmed: set[tuple[str, str]] = set()
+
+    def inner(stage: str, done: int, total: int) -> None:
+        if stage in _SHOWN_STAGES:  # not every point's load/write/log steps
+            progress(stage, done, total)
+
     progress("point", 0, total)
     for done, spec in enumerate(specs, 1):
         started = time.perf_counter()
-        built = manager.build(spec, progress)
+        built = manager.build(spec, inner)
         built_s = time.perf_counter() - started
+        key = (spec.embedding.provider, spec.embedding.model)
+        if key not in warmed:  # loading the model is not query latency
+            manager.embedder_for(spec.embedding).embed_query("warm up")
+            warmed.add(key)
         report = evaluate(
             manager,
             built.version.version,
             eval_set,
             top_k=config.top_k,
-            progress=progress,
+            progress=inner,
             log_to_mlflow=log_to_mlflow,
         )
         latencies = [float(r["retrieval_ms"]) for r in report.rows]
@@ -333,7 +341,8 @@ def _log_sweep(manager: IndexManager, result: SweepResult, config: SweepConfig) 
             (out / "specs.json").write_text(
                 json.dumps({p.version: p.spec.model_dump(mode="json") for p in result.points}, indent=1)
             )
-            chart = tradeoff_chart(result, out / "tradeoff.png")
+            chart = out / "tradeoff.png"
+            plot_tradeoff(result).savefig(chart, dpi=110)
             client.log_artifact(run_id, str(out / "sweep.json"), "tables")
             client.log_artifact(run_id, str(out / "specs.json"), "tables")
             client.log_artifact(run_id, str(chart), "charts")
