@@ -100,8 +100,9 @@ def test_bad_configs_say_what_is_wrong(raw: dict[str, object], message: str) -> 
         SweepConfig.from_mapping(raw)
 
 
-def test_the_shipped_sweep_config_loads() -> None:
-    config = SweepConfig.from_yaml(REPO / "evals" / "sweep.yaml")
+@pytest.mark.parametrize("name", ["sweep.yaml", "sweep-fusion.yaml"])
+def test_the_shipped_sweep_configs_load(name: str) -> None:
+    config = SweepConfig.from_yaml(REPO / "evals" / name)
     assert config.metric == "ndcg_at_10"
     assert {r.mode for r in config.retrieval} == {"keyword", "dense", "hybrid"}
     assert len(config.chunking) * len(config.retrieval) >= 6
