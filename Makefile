@@ -20,12 +20,14 @@ export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR = $(abspath $(wildcard $(VENV)/lib/python3.11/site-packages/llama_index/core/_static/tiktoken_cache))
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run up serve test lint typecheck bench mlflow-ui clean-data
+.PHONY: help install run up serve console chromium test test-notebooks lint typecheck bench lab mlflow-ui clean-data
 
 help:
-	@echo "make run    set up everything and start the product (API on http://$(HOST):$(PORT))"
+	@echo "make run    set up everything and start the product (API on http://$(HOST):$(PORT), console on :8501)"
 	@echo "make test   set up everything and run the tests"
-	@echo "make lint | typecheck | bench | mlflow-ui | clean-data"
+	@echo "make test-notebooks   run every notebook on a small slice (part of make test)"
+	@echo "make lab    JupyterLab on notebooks/;  make mlflow-ui   the MLflow UI on http://127.0.0.1:5000"
+	@echo "make serve | console | lint | typecheck | bench | chromium | clean-data"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,21 +50,48 @@ up: install
 serve: install
 	$(BIN)/ragplatform serve --host $(HOST) --port $(PORT)
 
-run: up serve
+# The admin console (CONSOLE__HOST:CONSOLE__PORT, 127.0.0.1:8501 by default; headless, no usage stats),
+# driving the API on $(HOST):$(PORT).
+console: install
+	$(BIN)/python console/launch.py --api-url http://$(HOST):$(PORT)
 
-test: install lint typecheck
+# The API in the foreground and the console beside it; Ctrl-C (or the API exiting) stops both.
+run: up
+	@trap 'kill $$console 2>/dev/null; wait $$console 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/python console/launch.py --api-url http://$(HOST):$(PORT) & console=$$!; \
+	$(BIN)/ragplatform serve --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the console's end-to-end test (Playwright cannot download browsers here).
+# Instant when it is installed; as root it installs it; otherwise that test skips (outside CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "chromium is missing and installing it needs root: the console's browser test will skip"; fi; }
+
+test: install lint typecheck chromium
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbmake notebooks
+
+# Every notebooks/*.ipynb, in order, on a small SciFact slice in one scratch data dir (notebooks/conftest.py).
+test-notebooks: install
+	$(BIN)/python -m pytest --nbmake notebooks
 
 lint: install
-	$(BIN)/ruff check platform serve tests bench
-	$(BIN)/ruff format --check platform serve tests bench
+	$(BIN)/ruff check platform serve tests bench console notebooks
+	$(BIN)/ruff format --check platform serve tests bench console notebooks
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy console/launch.py console/streamlit_app.py console/app_pages console/ragconsole
 
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/retrieve.py
+
+# JupyterLab on the notebooks (installed on first use: the tests need only ipykernel), local only.
+lab: install
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install -q 'jupyterlab>=4.4,<5'
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath .data/mlflow.db) --host 127.0.0.1 --port 5000

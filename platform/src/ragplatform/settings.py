@@ -121,6 +121,19 @@ class AuthSettings(BaseModel):
         return value
 
 
+class ConsoleSettings(BaseModel):
+    """The Streamlit admin console (``console/``): where it listens and which API it drives."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8501, ge=1, le=65535)
+    # The ragserve the console talks to (it never touches a database itself).
+    api_url: str = "http://127.0.0.1:8000"
+    # How long one API call may take before the page says the API is slow.
+    api_timeout_s: float = Field(default=10.0, gt=0)
+    # The MLflow UI that index versions link to (``make mlflow-ui``).
+    mlflow_ui_url: str = "http://127.0.0.1:5000"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False
@@ -150,6 +163,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     serve: ServeSettings = ServeSettings()
     auth: AuthSettings = AuthSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:

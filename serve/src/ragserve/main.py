@@ -24,7 +24,11 @@ from ragserve import errors, realtime
 from ragserve.auth import ensure_admin
 from ragserve.notify import NotificationHub, new_session_notification
 from ragserve.routes import (
+    admin_documents,
     admin_indexes,
+    admin_metrics,
+    admin_playground,
+    admin_sessions,
     api_auth,
     api_chat,
     api_documents,
@@ -59,6 +63,10 @@ ROUTERS = (
     v1_model.router,
     internal.router,  # API 05
     admin_indexes.router,  # index lifecycle for admins (console)
+    admin_metrics.router,
+    admin_sessions.router,
+    admin_documents.router,
+    admin_playground.router,  # the rest of what the admin console needs
 )
 
 

@@ -26,13 +26,18 @@ SCIFACT = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "scif
 def test_rebuild_with_only_retrieval_changes_embeds_nothing(platform: Platform) -> None:
     production = platform.indexes.production()
     assert production is not None
-    spec = production.spec.model_copy(update={"retrieval": RetrievalSpec(mode="dense", top_k=7)})
+    # files only: content rows may be changed by other tests (the console's), files are not
+    files_only = production.spec.model_copy(
+        update={"corpus": production.spec.corpus.model_copy(update={"include_content": False})}
+    )
+    first = platform.indexes.build(files_only)
+    spec = files_only.model_copy(update={"retrieval": RetrievalSpec(mode="dense", top_k=7)})
     result = platform.indexes.build(spec)
     assert result.stats.reused_collection == 1
     assert result.stats.cache_misses == 0
-    assert result.version.collection == production.collection
+    assert result.version.collection == first.version.collection
     assert result.version.spec.retrieval.top_k == 7
-    assert result.version.version != production.version
+    assert result.version.version != first.version.version
     assert platform.indexes.production() == production, "a build never moves production"
 
 

@@ -208,6 +208,110 @@ class SearchTest(_Base):
         assert session_store.search_messages(since=naive_future) == []
 
 
+class UnansweredQueueTest(_Base):
+    """``resolved`` and ``skip`` of ``search_messages``: the admins' unanswered queue."""
+
+    def test_resolved_filter_reads_metadata_resolved(self, session_store: SessionStore) -> None:
+        session = session_store.create_session("alice")
+        old = session_store.add_message(session.id, "assistant", "I don't know", {"unanswered": True})
+        new = session_store.add_message(session.id, "assistant", "I don't know", {"unanswered": True})
+        session_store.add_message(session.id, "assistant", "5 EUR", {"unanswered": False})
+
+        def queue() -> list[str]:
+            found = session_store.search_messages(role="assistant", unanswered=True, resolved=False)
+            return [m.id for m in found]
+
+        assert queue() == [new.id, old.id]
+        session_store.update_message(new.id, metadata={"resolved": {"faq_id": 7, "by": "admin"}})
+        assert queue() == [old.id]
+        done = session_store.search_messages(resolved=True)
+        assert [m.id for m in done] == [new.id]
+        assert done[0].metadata["resolved"] == {"faq_id": 7, "by": "admin"}
+        session_store.update_message(old.id, metadata={"resolved": None})  # null counts as not resolved
+        assert queue() == [old.id]
+
+    def test_skip_pages_newest_first(self, session_store: SessionStore) -> None:
+        session = session_store.create_session("alice")
+        ids = [session_store.add_message(session.id, "user", f"m{i}").id for i in range(5)]
+        newest_first = list(reversed(ids))
+        assert [m.id for m in session_store.search_messages(skip=1, limit=2)] == newest_first[1:3]
+        assert session_store.search_messages(skip=5) == []
+        with pytest.raises(InvalidInput, match="skip"):
+            session_store.search_messages(skip=-1)
+
+
+class SessionSearchTest(_Base):
+    @pytest.fixture
+    def sessions(self, session_store: SessionStore) -> dict[str, Any]:
+        alice_old = session_store.create_session("alice", title="Opening hours")
+        session_store.add_message(alice_old.id, "user", "When do you open?")
+        session_store.add_message(alice_old.id, "assistant", "At 9.", {"unanswered": False})
+        bob = session_store.create_session("bob", title="Trip")
+        session_store.add_message(bob.id, "user", "Where is the PARKING?")
+        session_store.add_message(bob.id, "assistant", "I don't know.", {"unanswered": True})
+        session_store.add_message(bob.id, "user", "And the bus?")
+        session_store.add_message(bob.id, "assistant", "I don't know.", {"unanswered": True})
+        alice_new = session_store.create_session("alice", title="Parking lot")
+        return {"alice_old": alice_old, "bob": bob, "alice_new": alice_new}
+
+    def test_all_newest_first_with_counts(
+        self, session_store: SessionStore, sessions: dict[str, Any]
+    ) -> None:
+        result = session_store.search_sessions()
+        assert result.total == 3
+        assert [s.id for s in result.sessions] == [sessions[k].id for k in ("alice_new", "bob", "alice_old")]
+        counts = {s.id: (s.message_count, s.unanswered_count) for s in result.sessions}
+        assert counts == {
+            sessions["alice_new"].id: (0, 0),
+            sessions["bob"].id: (4, 2),
+            sessions["alice_old"].id: (2, 0),
+        }
+        assert result.sessions[1].user_id == "bob" and result.sessions[1].title == "Trip"
+
+    def test_by_user_and_pages(self, session_store: SessionStore, sessions: dict[str, Any]) -> None:
+        alice = session_store.search_sessions(user_id="alice")
+        assert (alice.total, [s.id for s in alice.sessions]) == (
+            2,
+            [sessions["alice_new"].id, sessions["alice_old"].id],
+        )
+        page = session_store.search_sessions(skip=1, limit=1)
+        assert (page.total, [s.id for s in page.sessions]) == (3, [sessions["bob"].id])
+        assert session_store.search_sessions(skip=3).sessions == []
+        assert session_store.search_sessions(user_id="nobody").total == 0
+
+    def test_text_matches_title_or_any_message(
+        self, session_store: SessionStore, sessions: dict[str, Any]
+    ) -> None:
+        parking = session_store.search_sessions(text="parking")
+        assert {s.id for s in parking.sessions} == {sessions["bob"].id, sessions["alice_new"].id}
+        assert parking.total == 2
+        assert [s.id for s in session_store.search_sessions(text="OPEN").sessions] == [
+            sessions["alice_old"].id
+        ]
+        assert session_store.search_sessions(text="parking", user_id="alice").total == 1
+        for pattern in (".*", "%", "_", "P.RKING"):
+            assert session_store.search_sessions(text=pattern).total == 0, pattern
+
+    def test_by_activity_window(self, session_store: SessionStore, sessions: dict[str, Any]) -> None:
+        bob = session_store.get_session(sessions["bob"].id)
+        later = session_store.search_sessions(since=bob.updated_at)
+        assert [s.id for s in later.sessions] == [sessions["alice_new"].id, sessions["bob"].id]
+        earlier = session_store.search_sessions(until=bob.created_at)
+        assert [s.id for s in earlier.sessions] == [sessions["bob"].id, sessions["alice_old"].id]
+        future = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None)
+        assert session_store.search_sessions(since=future).total == 0
+        past = datetime.now(UTC) - timedelta(days=1)
+        assert session_store.search_sessions(until=past).total == 0
+
+    def test_bad_input_is_refused(self, session_store: SessionStore) -> None:
+        with pytest.raises(InvalidInput, match="limit"):
+            session_store.search_sessions(limit=0)
+        with pytest.raises(InvalidInput, match="user_id must be a string"):
+            session_store.search_sessions(user_id=cast(Any, {"$ne": None}))
+        with pytest.raises(InvalidInput, match="text must be a string"):
+            session_store.search_sessions(text=cast(Any, {"$regex": ".*"}))
+
+
 class InjectionTest(_Base):
     @pytest.mark.parametrize("text", INJECTIONS)
     def test_hostile_strings_are_stored_verbatim(self, session_store: SessionStore, text: str) -> None:
@@ -244,5 +348,13 @@ class HealthTest(_Base):
         assert session_store.health()["status"] == "healthy"
 
 
-class SessionStoreContract(SessionCrudTest, MessageTest, SearchTest, InjectionTest, HealthTest):
+class SessionStoreContract(
+    SessionCrudTest,
+    MessageTest,
+    SearchTest,
+    UnansweredQueueTest,
+    SessionSearchTest,
+    InjectionTest,
+    HealthTest,
+):
     """Everything a SessionStore must do."""

@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 
 USER_DOCUMENTS = "user_documents"
 IDK = "I don't know: nothing in the knowledge base answers that question."
+_IDK_OPENINGS = ("i don't know", "i do not know", "i don’t know")
+
+
+def says_it_does_not_know(text: str) -> bool:
+    """Whether an answer opens with "I don't know" (what the prompt asks a model to say when the
+    documents do not contain the answer, and what the extractive answerer says)."""
+    return text.strip().lower().startswith(_IDK_OPENINGS)
+
+
 NO_RAG_PROMPT = (
     "You are a helpful assistant. Answer the question briefly. If you are not sure, say that you do not know."
 )
@@ -56,6 +65,7 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)
     faq_id: int | None = None
     message_id: str | None = None
+    hits: list[SearchHit] = field(default_factory=list)  # everything retrieved, before the relevance cut
 
 
 @dataclass(frozen=True)
@@ -112,8 +122,11 @@ class AnswerService:
         chat_id: str | None = None,
         persist: bool = True,
         session_metadata: dict[str, Any] | None = None,
+        record: bool = True,
     ) -> Iterator[AnswerEvent]:
-        """Yields status, content pieces as the generator produces them, then done."""
+        """Yields status, content pieces as the generator produces them, then done.
+        ``record=False`` runs no hooks (no query log, no notification): trials such as the
+        admins' playground."""
         question = self._validate(question)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -132,6 +145,7 @@ class AnswerService:
 
         faq = self.faq.match(qvec) if (self.faq is not None and options.use_rag) else None
         citations: list[Citation] = []
+        hits: list[SearchHit] = []
         stats = GenerationStats()
         if faq is not None:
             text = f'{faq.item.answer}\n\n(Answered from the FAQ: "{faq.item.question}")'
@@ -150,7 +164,6 @@ class AnswerService:
             yield AnswerEvent("content", {"text": text})
             pieces = [text]
         else:
-            hits: list[SearchHit] = []
             if served is not None:
                 t = time.perf_counter()
                 hits = self._retrieve(served.retriever, question, options, owner, chat_id)
@@ -180,7 +193,9 @@ class AnswerService:
                     yield AnswerEvent("content", {"text": piece})
                 timings["generation_ms"] = (time.perf_counter() - t) * 1000
         answer_text = "".join(pieces).strip() or IDK
-        unanswered = source == "no_context"
+        # A generator that read the context and found no answer says so (prompt.I_DONT_KNOW):
+        # that exchange is as unanswered as one with no context, for the queue and the admins.
+        unanswered = source == "no_context" or (source == "rag" and says_it_does_not_know(answer_text))
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         answer = Answer(
             answer=answer_text,
@@ -193,10 +208,12 @@ class AnswerService:
             timings={k: round(v, 2) for k, v in timings.items()},
             tokens={"prompt": stats.prompt_tokens, "completion": stats.completion_tokens},
             faq_id=faq.item.id if faq else None,
+            hits=hits,
         )
         if persist:
             answer.message_id = self._store(question, answer, user_id, stats)
-        for hook in self.on_answered + (self.on_unanswered if unanswered else []):
+        hooks = (self.on_answered + (self.on_unanswered if unanswered else [])) if record else []
+        for hook in hooks:
             try:
                 hook(question, answer, user_id)
             except Exception:  # a metrics or notification failure never fails the answer

@@ -31,6 +31,18 @@ class Message(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class SessionSummary(Session):
+    """A session with its counts, as admins list and search them."""
+
+    message_count: int = 0
+    unanswered_count: int = 0  # assistant messages with ``metadata.unanswered``
+
+
+class SessionSearchResult(BaseModel):
+    sessions: list[SessionSummary]
+    total: int  # matches over every page
+
+
 @runtime_checkable
 class SessionStore(Protocol):
     """Sessions and messages. Unknown ids raise ``NotFound``; a duplicate session id raises ``Conflict``."""
@@ -85,8 +97,29 @@ class SessionStore(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 100,
+        resolved: bool | None = None,
+        skip: int = 0,
     ) -> list[Message]:
-        """Newest first. ``text`` is a case-insensitive substring match, never a query language."""
+        """Newest first. ``text`` is a case-insensitive substring match, never a query language.
+        ``resolved`` reads ``metadata.resolved`` (set when an admin handled an unanswered question):
+        True keeps messages where it is set and not null, False the others."""
+        ...
+
+    def search_sessions(
+        self,
+        user_id: str | None = None,
+        text: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        skip: int = 0,
+        limit: int = 50,
+    ) -> SessionSearchResult:
+        """Sessions newest (by ``updated_at``) first, with message and unanswered counts.
+
+        ``text``: case-insensitive substring of the title or of any message; ``since``/``until``
+        (inclusive, naive = UTC): sessions active in that window (``updated_at >= since`` and
+        ``created_at <= until``). Raises InvalidInput for a bad page or a non-string filter.
+        """
         ...
 
     def health(self) -> dict[str, Any]: ...

@@ -29,7 +29,13 @@ from pymongo.errors import (
 
 from ragplatform.content.postgres import check_page
 from ragplatform.errors import BackendUnavailable, Conflict, InvalidInput, NotFound, TooLarge
-from ragplatform.sessions.base import Message, MessageRole, Session
+from ragplatform.sessions.base import (
+    Message,
+    MessageRole,
+    Session,
+    SessionSearchResult,
+    SessionSummary,
+)
 from ragplatform.sessions.postgres import MAX_ID_LENGTH, check_metadata, check_role, check_text
 
 
@@ -304,10 +310,13 @@ class MongoSessionStore:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 100,
+        resolved: bool | None = None,
+        skip: int = 0,
     ) -> list[Message]:
-        """Newest first. ``text``: case-insensitive substring; ``unanswered`` reads ``metadata.unanswered``;
-        ``since``/``until`` are inclusive (naive values are UTC)."""
-        check_page(0, limit)
+        """Newest first. ``text``: case-insensitive substring; ``unanswered`` reads ``metadata.unanswered``,
+        ``resolved`` whether ``metadata.resolved`` is set (not null); ``since``/``until`` are inclusive
+        (naive values are UTC)."""
+        check_page(skip, limit)
         check_role(role)
         query: dict[str, Any] = self._user_filter(user_id)
         if text:
@@ -318,6 +327,10 @@ class MongoSessionStore:
             query["metadata.unanswered"] = True
         elif unanswered is False:
             query["metadata.unanswered"] = {"$ne": True}
+        if resolved is True:
+            query["metadata.resolved"] = {"$ne": None}
+        elif resolved is False:
+            query["metadata.resolved"] = None
         window: dict[str, datetime] = {}
         if since is not None:
             window["$gte"] = _utc(since)
@@ -329,9 +342,64 @@ class MongoSessionStore:
             cursor = (
                 self._messages.find(query)
                 .sort([("created_at", DESCENDING), ("seq", DESCENDING)])
+                .skip(skip)
                 .limit(limit)
             )
             return [self._message(d) for d in cursor]
+
+    def search_sessions(
+        self,
+        user_id: str | None = None,
+        text: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        skip: int = 0,
+        limit: int = 50,
+    ) -> SessionSearchResult:
+        """Sessions newest first with their counts; ``text`` matches the title or any message,
+        ``since``/``until`` keep sessions active in that window. Raises ``InvalidInput``."""
+        check_page(skip, limit)
+        query: dict[str, Any] = self._user_filter(user_id)
+        if since is not None:
+            query["updated_at"] = {"$gte": _utc(since)}
+        if until is not None:
+            query["created_at"] = {"$lte": _utc(until)}
+        with _translate():
+            if text:
+                pattern = {"$regex": re.escape(check_text("text", text)), "$options": "i"}
+                ids = self._messages.distinct("session_id", {"content": pattern})
+                query["$or"] = [{"title": pattern}, {"_id": {"$in": ids}}]
+            total = int(self._sessions.count_documents(query))
+            docs = list(
+                self._sessions.find(query)
+                .sort([("updated_at", DESCENDING), ("created_at", DESCENDING), ("_id", ASCENDING)])
+                .skip(skip)
+                .limit(limit)
+            )
+            unanswered = {
+                row["_id"]: int(row["n"])
+                for row in self._messages.aggregate(
+                    [
+                        {
+                            "$match": {
+                                "session_id": {"$in": [d["_id"] for d in docs]},
+                                "role": "assistant",
+                                "metadata.unanswered": True,
+                            }
+                        },
+                        {"$group": {"_id": "$session_id", "n": {"$sum": 1}}},
+                    ]
+                )
+            }
+        sessions = [
+            SessionSummary(
+                **self._session(d).model_dump(),
+                message_count=int(d.get("message_count", 0)),
+                unanswered_count=unanswered.get(d["_id"], 0),
+            )
+            for d in docs
+        ]
+        return SessionSearchResult(sessions=sessions, total=total)
 
     def health(self) -> dict[str, Any]:
         """``{"status": "healthy", "backend": "mongodb", "version": ..., "sessions": n}``; raises ``BackendUnavailable``."""

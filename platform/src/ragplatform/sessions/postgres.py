@@ -22,7 +22,13 @@ from psycopg_pool import ConnectionPool
 from ragplatform.content.postgres import check_page, escape_like
 from ragplatform.db.pool import connection
 from ragplatform.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
-from ragplatform.sessions.base import Message, MessageRole, Session
+from ragplatform.sessions.base import (
+    Message,
+    MessageRole,
+    Session,
+    SessionSearchResult,
+    SessionSummary,
+)
 
 MAX_ID_LENGTH = 200
 
@@ -271,10 +277,13 @@ class PostgresSessionStore:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 100,
+        resolved: bool | None = None,
+        skip: int = 0,
     ) -> list[Message]:
-        """Newest first. ``text``: case-insensitive substring; ``unanswered`` reads ``metadata.unanswered``;
-        ``since``/``until`` are inclusive (naive values are UTC)."""
-        check_page(0, limit)
+        """Newest first. ``text``: case-insensitive substring; ``unanswered`` reads ``metadata.unanswered``,
+        ``resolved`` whether ``metadata.resolved`` is set (not null); ``since``/``until`` are inclusive
+        (naive values are UTC)."""
+        check_page(skip, limit)
         check_role(role)
         if user_id is not None:
             check_text("user_id", user_id)
@@ -290,8 +299,10 @@ class PostgresSessionStore:
                    OR (m.metadata @> '{"unanswered": true}'::jsonb) = %(unanswered)s)
               AND (%(since)s::timestamptz IS NULL OR m.created_at >= %(since)s)
               AND (%(until)s::timestamptz IS NULL OR m.created_at <= %(until)s)
+              AND (%(resolved)s::boolean IS NULL
+                   OR (coalesce(jsonb_typeof(m.metadata -> 'resolved'), 'null') <> 'null') = %(resolved)s)
             ORDER BY m.created_at DESC, m.seq DESC
-            LIMIT %(limit)s
+            OFFSET %(skip)s LIMIT %(limit)s
             """,
             {
                 "user": user_id,
@@ -300,10 +311,64 @@ class PostgresSessionStore:
                 "unanswered": unanswered,
                 "since": _utc(since) if since else None,
                 "until": _utc(until) if until else None,
+                "resolved": resolved,
+                "skip": skip,
                 "limit": limit,
             },
         )
         return [self._message(r) for r in rows]
+
+    def search_sessions(
+        self,
+        user_id: str | None = None,
+        text: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        skip: int = 0,
+        limit: int = 50,
+    ) -> SessionSearchResult:
+        """Sessions newest first with their counts; ``text`` matches the title or any message,
+        ``since``/``until`` keep sessions active in that window. Raises ``InvalidInput``."""
+        check_page(skip, limit)
+        if user_id is not None:
+            check_text("user_id", user_id)
+        if text is not None:
+            check_text("text", text, allow_empty=True)
+        params = {
+            "user": user_id,
+            "text": escape_like(text) if text else None,
+            "since": _utc(since) if since else None,
+            "until": _utc(until) if until else None,
+            "skip": skip,
+            "limit": limit,
+        }
+        where = """
+            (%(user)s::text IS NULL OR s.user_id = %(user)s)
+            AND (%(since)s::timestamptz IS NULL OR s.updated_at >= %(since)s)
+            AND (%(until)s::timestamptz IS NULL OR s.created_at <= %(until)s)
+            AND (%(text)s::text IS NULL OR s.title ILIKE %(text)s OR EXISTS (
+                SELECT 1 FROM chat_message t WHERE t.session_id = s.id AND t.content ILIKE %(text)s))
+        """
+        total = self._fetch("SELECT count(*) AS n FROM chat_session s WHERE" + where, params)[0]["n"]
+        rows = self._fetch(
+            "SELECT s.*,"
+            " (SELECT count(*) FROM chat_message c WHERE c.session_id = s.id) AS message_count,"
+            " (SELECT count(*) FROM chat_message c WHERE c.session_id = s.id AND c.role = 'assistant'"
+            "  AND c.metadata @> '{\"unanswered\": true}'::jsonb) AS unanswered_count"
+            " FROM chat_session s WHERE"
+            + where
+            + " ORDER BY s.updated_at DESC, s.created_at DESC, s.id OFFSET %(skip)s LIMIT %(limit)s",
+            params,
+        )
+        sessions = [
+            SessionSummary(
+                **self._session(r).model_dump(),
+                message_count=int(r["message_count"]),
+                unanswered_count=int(r["unanswered_count"]),
+            )
+            for r in rows
+        ]
+        return SessionSearchResult(sessions=sessions, total=int(total))
 
     def health(self) -> dict[str, Any]:
         """``{"status": "healthy", "backend": "postgresql", "version": ..., "sessions": n}``; raises ``BackendUnavailable``."""

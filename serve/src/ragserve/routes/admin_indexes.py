@@ -12,6 +12,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -41,10 +42,18 @@ class IndexVersionPublic(BaseModel):
     evaluations: dict[str, str] = Field(
         description="recorded evaluation metrics, eval.<set>.<metric> → value"
     )
+    mlflow_run_url: str | None = Field(
+        default=None, description="the build run in the MLflow UI (CONSOLE__MLFLOW_UI_URL)"
+    )
+    mlflow_version_url: str | None = Field(
+        default=None, description="this version of the registered model in the MLflow UI"
+    )
 
     @classmethod
-    def of(cls, v: IndexVersion) -> IndexVersionPublic:
+    def of(cls, v: IndexVersion, platform: Platform | None = None) -> IndexVersionPublic:
+        links = mlflow_links(platform, v) if platform is not None else {}
         return cls(
+            **links,
             version=v.version,
             name=v.spec.name,
             collection=v.collection,
@@ -58,6 +67,17 @@ class IndexVersionPublic(BaseModel):
             },
             evaluations={k: t for k, t in v.tags.items() if k.startswith("eval.")},
         )
+
+
+def mlflow_links(platform: Platform, v: IndexVersion) -> dict[str, str | None]:
+    """Where a person sees the version's build run and registry entry in the MLflow UI."""
+    ui = platform.settings.console.mlflow_ui_url.rstrip("/")
+    registry = platform.registry
+    run = f"{ui}/#/experiments/{registry.experiment_id}/runs/{v.run_id}" if v.run_id else None
+    return {
+        "mlflow_run_url": run,
+        "mlflow_version_url": f"{ui}/#/models/{quote(registry.model_name)}/versions/{v.version}",
+    }
 
 
 class IndexVersionsPublic(BaseModel):
@@ -115,12 +135,14 @@ def _jobs(request: Request) -> dict[str, BuildJob]:
 def list_versions(platform: PlatformDep, _: AdminUser) -> IndexVersionsPublic:
     versions = platform.indexes.versions()
     production = next((v.version for v in versions if v.is_production), None)
-    return IndexVersionsPublic(versions=[IndexVersionPublic.of(v) for v in versions], production=production)
+    return IndexVersionsPublic(
+        versions=[IndexVersionPublic.of(v, platform) for v in versions], production=production
+    )
 
 
 @router.get("/{version}", response_model=IndexVersionPublic, summary="One index version")
 def get_version(version: str, platform: PlatformDep, _: AdminUser) -> IndexVersionPublic:
-    return IndexVersionPublic.of(platform.registry.get_version(version))
+    return IndexVersionPublic.of(platform.registry.get_version(version), platform)
 
 
 @router.post(

@@ -1,0 +1,236 @@
+"""Chat sessions and the unanswered queue for admins (the console's Sessions page).
+
+Every dialect stores its conversations in the one session store, so these routes see them
+all: search by user, date and text, read a transcript with its citations, and handle the
+questions the assistant could not answer by turning each into an FAQ item in one step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field, ValidationError
+
+from ragplatform.answering.unanswered import UnansweredQuestion, UnansweredQueue
+from ragplatform.client.models import (
+    Citation,
+    SessionPage,
+    SessionSummary,
+    Transcript,
+    TranscriptMessage,
+    UnansweredItem,
+    UnansweredPage,
+)
+from ragplatform.content.base import MAX_LONG, MAX_SHORT, FaqItem
+from ragplatform.errors import InvalidInput, NotFound
+from ragplatform.sessions.base import Message
+from ragserve.auth import AdminUser
+from ragserve.deps import PlatformDep
+from ragserve.users import user_id_for, usernames
+
+router = APIRouter(prefix="/api/admin", tags=["admin: sessions"])
+
+MAX_PAGE = 200
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"items per page, 1..{MAX_PAGE}")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or invalid token: sign in with POST /api/login"},
+    403: {"description": "the token's user is not an admin"},
+}
+
+
+def get_queue(platform: PlatformDep) -> UnansweredQueue:
+    return UnansweredQueue(platform.sessions, platform.content)
+
+
+Queue = Annotated[UnansweredQueue, Depends(get_queue)]
+
+
+def day_window(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """UTC days, both inclusive, as a datetime window. Raises InvalidInput when reversed."""
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput(f"date_to ({date_to}) must not be before date_from ({date_from})")
+    since = datetime.combine(date_from, time.min, tzinfo=UTC) if date_from else None
+    until = datetime.combine(date_to, time.max, tzinfo=UTC) if date_to else None
+    return since, until
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/sessions",
+    response_model=SessionPage,
+    summary="Search chat sessions by user, date and text",
+    description=(
+        "Sessions of every dialect, newest activity first, with message and unanswered counts. "
+        "`user` is a username (an account) or the raw `user_id` an open dialect stored; `date_from` / "
+        "`date_to` are UTC days, inclusive, and keep sessions active in that window; `text` is a "
+        "case-insensitive substring of the title or of any message (never a pattern)."
+    ),
+    responses={**ADMIN_ERRORS, 422: {"description": "a limit out of range, or date_to before date_from"}},
+)
+def search_sessions(
+    platform: PlatformDep,
+    _: AdminUser,
+    user: Annotated[str | None, Query(max_length=200, description="username or user_id")] = None,
+    date_from: Annotated[date | None, Query(description="first UTC day, inclusive")] = None,
+    date_to: Annotated[date | None, Query(description="last UTC day, inclusive")] = None,
+    text: Annotated[str | None, Query(max_length=200, description="substring to look for")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SessionPage:
+    since, until = day_window(date_from, date_to)
+    user_id = user_id_for(platform, user) if user and user.strip() else None
+    found = platform.sessions.search_sessions(
+        user_id=user_id, text=text or None, since=since, until=until, skip=offset, limit=limit
+    )
+    names = usernames(platform, (s.user_id for s in found.sessions))
+    items = [
+        SessionSummary(
+            id=s.id,
+            user_id=s.user_id,
+            username=names.get(s.user_id),
+            title=s.title,
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+            message_count=s.message_count,
+            unanswered_count=s.unanswered_count,
+        )
+        for s in found.sessions
+    ]
+    return SessionPage(items=items, total=found.total, limit=limit, offset=offset)
+
+
+def citations_of(message: Message) -> list[Citation]:
+    """The citations an answer was stored with; entries that are not citations are skipped."""
+    raw = message.metadata.get("citations")
+    out: list[Citation] = []
+    for entry in raw if isinstance(raw, list) else []:
+        try:
+            out.append(Citation.model_validate(entry))
+        except ValidationError:
+            continue
+    return out
+
+
+def transcript_message(m: Message) -> TranscriptMessage:
+    meta = m.metadata
+    latency = meta.get("latency_ms")
+    source = meta.get("source")
+    version = meta.get("index_version")
+    return TranscriptMessage(
+        id=m.id,
+        role=m.role,
+        text=m.content,
+        time=m.created_at,
+        citations=citations_of(m),
+        unanswered=m.role == "assistant" and meta.get("unanswered") is True,
+        source=str(source) if source is not None else None,
+        latency_ms=float(latency) if isinstance(latency, int | float) else None,
+        index_version=str(version) if version is not None else None,
+    )
+
+
+@router.get(
+    "/sessions/{session_id}",
+    response_model=Transcript,
+    summary="A session's transcript with citations",
+    responses={**ADMIN_ERRORS, 404: {"description": "no such session"}},
+)
+def transcript(session_id: str, platform: PlatformDep, _: AdminUser) -> Transcript:
+    try:
+        session = platform.sessions.get_session(session_id)
+    except (NotFound, InvalidInput):
+        raise NotFound(f"session {session_id} not found") from None
+    messages = platform.sessions.list_messages(session.id)
+    return Transcript(
+        session_id=session.id,
+        user_id=session.user_id,
+        username=usernames(platform, [session.user_id]).get(session.user_id),
+        title=session.title,
+        created_at=session.created_at,
+        updated_at=session.updated_at,
+        messages=[transcript_message(m) for m in messages],
+    )
+
+
+# -- unanswered queue ------------------------------------------------------------------
+
+
+class ResolveRequest(BaseModel):
+    answer: str = Field(
+        min_length=1, max_length=MAX_LONG, description="the right answer, as the FAQ will give it"
+    )
+    question: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SHORT,
+        description="the FAQ item's question; default: the question as the user asked it",
+    )
+
+
+def unanswered_item(item: UnansweredQuestion, names: dict[str, str]) -> UnansweredItem:
+    return UnansweredItem(
+        id=item.id,
+        session_id=item.session_id,
+        user_id=item.user_id,
+        username=names.get(item.user_id or ""),
+        question=item.question,
+        answer=item.answer,
+        asked_at=item.asked_at,
+        index_version=item.index_version,
+    )
+
+
+@router.get(
+    "/unanswered",
+    response_model=UnansweredPage,
+    summary="Questions the assistant could not answer, newest first",
+    description="Open items only: resolving (into an FAQ item) or dismissing takes an item off the queue.",
+    responses=ADMIN_ERRORS,
+)
+def unanswered(
+    platform: PlatformDep, queue: Queue, _: AdminUser, limit: Limit = 50, offset: Offset = 0
+) -> UnansweredPage:
+    items = queue.items(limit=limit, skip=offset)
+    names = usernames(platform, (i.user_id for i in items))
+    return UnansweredPage(items=[unanswered_item(i, names) for i in items], count=len(items))
+
+
+@router.post(
+    "/unanswered/{item_id}/resolve",
+    response_model=FaqItem,
+    status_code=status.HTTP_201_CREATED,
+    summary="Answer an unanswered question: it becomes an active FAQ item and leaves the queue",
+    description=(
+        "The FAQ answers the question from now on (the next ask of it, or of one close to it, is "
+        "answered from the FAQ). The item, and every other open item that asked the same question "
+        "(compared case- and space-insensitively), is marked resolved with the FAQ item's id."
+    ),
+    responses={
+        **ADMIN_ERRORS,
+        404: {"description": "no such unanswered item"},
+        409: {"description": "the item was resolved or dismissed already"},
+        422: {"description": "empty answer, or a question longer than an FAQ question may be"},
+    },
+)
+def resolve(item_id: str, body: ResolveRequest, queue: Queue, admin: AdminUser) -> FaqItem:
+    return queue.resolve(item_id, body.answer, body.question, by=admin.username)
+
+
+@router.post(
+    "/unanswered/{item_id}/dismiss",
+    response_model=UnansweredItem,
+    summary="Take an unanswered question off the queue without an FAQ item",
+    responses={
+        **ADMIN_ERRORS,
+        404: {"description": "no such unanswered item"},
+        409: {"description": "the item was resolved or dismissed already"},
+    },
+)
+def dismiss(item_id: str, platform: PlatformDep, queue: Queue, admin: AdminUser) -> UnansweredItem:
+    item = queue.dismiss(item_id, by=admin.username)
+    return unanswered_item(item, usernames(platform, [item.user_id]))
