@@ -8,8 +8,7 @@ import streamlit as st
 
 from ragconsole import calls, session
 from ragconsole.formatting import ms
-from ragplatform.client import PlaygroundResult
-from ragplatform.client.models import FusionName, SearchModeName
+from ragplatform.client import FusionName, PlaygroundResult, SearchModeName
 
 PAGE = "playground"
 RESULT = f"{PAGE}_result"
