@@ -106,8 +106,9 @@ def main() -> int:
     args = ap.parse_args()
 
     from ragplatform.db.embedded import stop_embedded_postgres
-    from ragplatform.evaluation import evaluate, load_beir, slice_beir_corpus, split
+    from ragplatform.evaluation import evaluate
     from ragplatform.factory import apply_offline_env, build_platform
+    from ragplatform.notebook import beir_slice
     from ragplatform.settings import Settings
     from ragplatform.spec import ChunkingSpec, CorpusSpec, EmbeddingSpec, IndexSpec, RetrievalSpec
 
@@ -121,26 +122,20 @@ def main() -> int:
         print(f"error: --embedder-path {args.embedder_path} is not a directory", file=sys.stderr)
         return 2
 
-    name = f"{beir.name}-{args.split}" + (f"-q{args.limit_queries}" if args.limit_queries else "")
-    if args.max_docs is not None:
-        name += f"-slice{args.max_docs}"
-    eval_set = load_beir(beir, args.split, limit=args.limit_queries, name=name)
-    if args.part != "all":
-        fit, validation = split(eval_set, 0.2)
-        eval_set = fit if args.part == "fit" else validation
-
     data = (
         args.data_dir.expanduser().resolve()
         if args.data_dir
         else Path(tempfile.mkdtemp(prefix="ragplatform-quality-"))
     )
     data.mkdir(parents=True, exist_ok=True)
+    # the same slices (and names) as the notebooks: judged documents of the selected queries + others
+    chosen = beir_slice(data, args.limit_queries, args.max_docs, beir_dir=beir, split_name=args.split)
+    eval_set, corpus_path = chosen.eval_set, chosen.corpus_path
+    if args.part != "all":
+        eval_set = chosen.fit if args.part == "fit" else chosen.validation
     corpus_note = f"full corpus ({corpus_file})"
-    corpus_path = corpus_file
     if args.max_docs is not None:
-        keep = {d for item in eval_set.items for d in item.grades}
-        corpus_path = data / "beir-slices" / name / "corpus.jsonl"
-        judged, total = slice_beir_corpus(corpus_file, corpus_path, keep, args.max_docs)
+        judged, total = chosen.judged_documents, chosen.documents
         corpus_note = (
             f"SLICE of {total} documents ({judged} judged for the selected queries + {total - judged} others); "
             "fewer distractors than the full corpus, so scores are inflated"
