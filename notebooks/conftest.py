@@ -22,6 +22,8 @@ SMALL_SLICE = {
     "NB_QUERIES": "40",  # ~130 abstracts, ~250 chunks: embedded once, in about 15 s on two cores
     "NB_DISTRACTORS": "100",
     "NB_EXPERIMENT": "notebooks-ci",
+    "NB_HARD_NEGATIVES": "2",  # 05: a few CPU steps, every kind of training example still present
+    "NB_CORPUS_PAIRS_LIMIT": "32",
     "NB_API_URL": "",  # never talk to a server that may be running on this machine: start one in-process
 }
 

@@ -4,6 +4,7 @@ served with that model, never silently with the default one."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,13 +13,15 @@ import numpy as np
 import pytest
 
 from ragplatform.answering.serving import ServingIndex
-from ragplatform.errors import InvalidInput
+from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.evaluation import EvalItem, EvalSet, evaluate, retriever_for
 from ragplatform.spec import ChunkingSpec, CorpusSpec, EmbeddingSpec, IndexSpec
+from ragplatform.tuning import finetune as finetune_module
 from ragplatform.tuning.finetune import (
     FinetuneConfig,
     FinetuneResult,
     TrainingExample,
+    corpus_examples,
     finetune_embedder,
     log_finetune,
     mine_negatives,
@@ -164,3 +167,74 @@ def test_training_examples_pair_questions_with_relevant_passages_and_hard_negati
     assert {e.negative for e in hard} == {"four"}
     with pytest.raises(InvalidInput, match="no relevant passage"):
         training_examples(questions, {"zz": "x"})
+
+
+def test_several_hard_negatives_make_an_example_each() -> None:
+    questions = EvalSet("ex", (EvalItem(id="a", question="qa", relevant_doc_ids=("d1",)),))
+    passages = {"d1": "one", "d4": "four", "d5": "five", "d6": "six"}
+    ranked = {"a": ["d4", "d1", "d5", "d6"]}
+    examples = training_examples(questions, passages, ranked, hard_negatives=2)
+    assert [(e.query, e.positive, e.negative) for e in examples] == [
+        ("qa", "one", "four"),
+        ("qa", "one", "five"),
+    ]
+    # a question with no non-relevant document ranked keeps its plain pair
+    assert [e.negative for e in training_examples(questions, passages, {"a": ["d1"]}, hard_negatives=3)] == [
+        None
+    ]
+    with pytest.raises(InvalidInput, match="hard_negatives must be at least 1"):
+        training_examples(questions, passages, ranked, hard_negatives=0)
+
+
+def _corpus(tmp_path: Path) -> Path:
+    records = [
+        {
+            "_id": "1",
+            "title": "Tides and the moon",
+            "text": "Tides rise twice a day. The moon pulls the sea. So does the sun.",
+        },
+        {"_id": "2", "title": "", "text": "No title here. Two sentences only."},
+        {"_id": "3", "title": "Genomes", "text": "Short."},
+    ]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return path
+
+
+def test_corpus_examples_pair_titles_and_cloze_sentences_without_any_question(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    titles = corpus_examples(corpus, "title")
+    assert [(e.query, e.positive, e.negative) for e in titles] == [
+        ("Tides and the moon", "Tides rise twice a day. The moon pulls the sea. So does the sun.", None),
+        ("Genomes", "Short.", None),
+    ]
+    (ict,) = corpus_examples(
+        tmp_path, "ict", seed=3
+    )  # the directory works too; only record 1 has 3 sentences
+    sentences = ["Tides rise twice a day.", "The moon pulls the sea.", "So does the sun."]
+    assert ict.query in sentences
+    assert ict.positive.startswith("Tides and the moon. ") and ict.query not in ict.positive
+    assert all(s in ict.positive for s in sentences if s != ict.query)
+    assert len(corpus_examples(corpus, "title", limit=1)) == 1
+    with pytest.raises(InvalidInput, match="kind must be"):
+        corpus_examples(corpus, "summary")
+    with pytest.raises(NotFound):
+        corpus_examples(tmp_path / "missing.jsonl")
+
+
+def test_examples_with_and_without_a_hard_negative_are_batched_apart() -> None:
+    import random
+
+    examples = [TrainingExample(f"q{i}", f"p{i}", f"n{i}" if i % 3 == 0 else None) for i in range(30)]
+    batches = finetune_module._batches(examples, 4, random.Random(0))
+    # 10 with a negative -> 2 full batches, 20 without -> 5; ragged ends dropped
+    assert len(batches) == 7 and all(len(b) == 4 for b in batches)
+    for batch in batches:
+        assert len({examples[i].negative is None for i in batch}) == 1
+    assert len({i for b in batches for i in b}) == 28
+
+
+def test_finetune_config_names_a_bad_device() -> None:
+    with pytest.raises(InvalidInput, match="device must be"):
+        FinetuneConfig(device="tpu")
+    assert FinetuneConfig(device="cuda:1").device == "cuda:1"
