@@ -257,6 +257,11 @@ def test_events_create_edit_deactivate_delete(admin: RagClient) -> None:
         assert (stored.featured, stored.price, stored.is_active) == (True, [], False)
         assert stored.date_start == start and stored.address == "Main square"
         assert created.id not in {e.id for e in admin.list_events(active_only=True)}
+        assert stored.date_end == start + timedelta(hours=3)
+        cleared = admin.update_event(created.id, clear_date_end=True)
+        assert cleared.date_end is None and cleared.name == "Console test night"
+        with pytest.raises(ValueError, match="not both"):
+            admin.update_event(created.id, date_end=start, clear_date_end=True)
     finally:
         admin.delete_event(created.id)
     assert created.id not in {e.id for e in admin.list_events()}

@@ -325,8 +325,12 @@ class RagClient:
         is_active: bool | None = None,
         featured: bool | None = None,
         price: Iterable[EventPrice | Mapping[str, Any]] | None = None,
+        clear_date_end: bool = False,
     ) -> Event:
-        """Changes only the fields given; a price list given replaces the stored one."""
+        """Changes only the fields given; a price list given replaces the stored one.
+        ``clear_date_end=True`` removes the end date (``date_end=None`` means "unchanged")."""
+        if clear_date_end and date_end is not None:
+            raise ValueError("give date_end or clear_date_end, not both")
         changes = {
             "name": name,
             "date_start": date_start,
@@ -338,6 +342,8 @@ class RagClient:
             "price": None if price is None else list(price),
         }
         body = _json_ready(_drop_none(changes))
+        if clear_date_end:
+            body["date_end"] = None
         return Event.model_validate(self._request("PUT", f"/postgres/events/{event_id}", json=body))
 
     def delete_event(self, event_id: int) -> None:
