@@ -9,7 +9,7 @@ the training questions cite. The loss is sentence-transformers' MultipleNegative
 every other passage in the batch is a negative too, which is what makes a few hundred pairs
 enough to move a retrieval metric. The loop is plain PyTorch (no ``accelerate``), so it runs
 wherever the embedder runs; ``FinetuneConfig.device="auto"`` takes a CUDA GPU when torch sees
-one (the SciFact recipe in the README: about 90 s on one H100, hours on two CPU cores).
+one (the SciFact recipe in the README: about 90 s on one H100, about 3.5 hours on two CPU cores).
 
 The result is a sentence-transformers directory under the platform's models directory,
 ``<data_dir>/models/finetuned/<name>-<hash of the weights>``, never overwritten; an index spec
