@@ -242,7 +242,10 @@ def finetune_embedder(
     loss_fn = MultipleNegativesRankingLoss(model, scale=config.scale)
 
     rng = random.Random(config.seed)
-    steps = len(_batches(examples, config.batch_size, random.Random(0))) * config.epochs
+    with_negative = sum(1 for e in examples if e.negative)  # the two groups _batches makes
+    steps = (
+        with_negative // config.batch_size + (len(examples) - with_negative) // config.batch_size
+    ) * config.epochs
     if steps == 0:
         raise InvalidInput(
             f"no full batch of {config.batch_size}: examples with and without a hard negative are "
