@@ -196,18 +196,14 @@ def main() -> int:
                 p.indexes, versions[mode], eval_set, top_k=args.top_k, progress=progress_printer(shown)
             )
             lat = [r["retrieval_ms"] for r in report.rows]
-            seen = [
-                r["ndcg_at_10"]
-                for r in report.rows
-                if "ndcg_at_10" in r and set(r["relevant_doc_ids"]) & fit_docs
-            ]
-            new = [
-                r["ndcg_at_10"]
-                for r in report.rows
-                if "ndcg_at_10" in r and not set(r["relevant_doc_ids"]) & fit_docs
-            ]
-            if seen and new:
-                breakdown.append((shown, sum(seen) / len(seen), sum(new) / len(new), len(seen), len(new)))
+            if args.part == "validation":
+                by_seen: dict[bool, list[float]] = {True: [], False: []}
+                for r in report.rows:
+                    if "ndcg_at_10" in r:
+                        by_seen[bool(set(r["relevant_doc_ids"]) & fit_docs)].append(r["ndcg_at_10"])
+                seen, new = by_seen[True], by_seen[False]
+                if seen and new:
+                    breakdown.append((shown, sum(seen) / len(seen), sum(new) / len(new), len(seen), len(new)))
             rows.append(
                 (
                     shown,
@@ -260,7 +256,7 @@ def main() -> int:
             f"{mode:<24}{version:>8}{met['ndcg_at_10']:>10.3f}{recall:>12.3f}{met['mrr_at_10']:>9.3f}"
             f"{p50:>9.1f}{p95:>9.1f}{met['embed_ms_mean']:>10.1f} /{met['search_ms_mean']:>6.1f}"
         )
-    if args.part == "validation" and breakdown:
+    if breakdown:
         _, _, _, n_seen, n_new = breakdown[0]
         print()
         print(
