@@ -35,7 +35,16 @@ class Conflict(RagPlatformError):
 
 
 class InvalidInput(RagPlatformError):
-    """The caller's input is invalid; the message names the value and the allowed range."""
+    """The caller's input is invalid; the message names the value and the allowed range.
+
+    ``field`` (a dotted path such as ``body.question``, or a parameter name) and ``value`` say what
+    was wrong without parsing English; the HTTP layer sends them beside ``detail``.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
 
 
 class UnsupportedMedia(InvalidInput):

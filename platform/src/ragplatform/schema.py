@@ -73,6 +73,17 @@ class Citation:
     section: str = ""
     text: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The stored and sent form of a citation, the same in every dialect and in the session store."""
+        return {
+            "chunk_id": self.chunk_id,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "score": self.score,
+            "text": self.text,
+        }
+
     @classmethod
     def from_hit(cls, hit: SearchHit, snippet_chars: int | None = None) -> Citation:
         """``text`` is the whole chunk (what the generator reads) unless ``snippet_chars`` cuts it."""

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Request, Response
@@ -20,30 +21,24 @@ from starlette.concurrency import run_in_threadpool
 from ragplatform import __version__
 from ragplatform.factory import Platform, apply_offline_env, build_platform
 from ragplatform.settings import Settings
-from ragserve import errors, realtime
+from ragserve import errors
+from ragserve.accounts_documents import accounts, chat, documents, metrics
+from ragserve.admin import documents as admin_documents
+from ragserve.admin import indexes as admin_indexes
+from ragserve.admin import metrics as admin_metrics
+from ragserve.admin import playground as admin_playground
+from ragserve.admin import sessions as admin_sessions
 from ragserve.auth import ensure_admin
+from ragserve.cors import cors_origins
+from ragserve.knowledge_assistant import health, mongodb, notify, postgres, rag
 from ragserve.notify import NotificationHub, new_session_notification
-from ragserve.routes import (
-    admin_documents,
-    admin_indexes,
-    admin_metrics,
-    admin_playground,
-    admin_sessions,
-    api_auth,
-    api_chat,
-    api_documents,
-    api_metrics,
-    health,
-    internal,
-    mongodb,
-    notify,
-    postgres,
-    rag,
-    sessions,
-    v1_auth,
-    v1_chat,
-    v1_model,
-)
+from ragserve.params import QUESTION_LIMIT, apply_limits
+from ragserve.realtime import server as realtime
+from ragserve.sessions_sse import sessions
+from ragserve.v1 import auth as v1_auth
+from ragserve.v1 import chat as v1_chat
+from ragserve.v1 import internal
+from ragserve.v1 import model as v1_model
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +49,10 @@ ROUTERS = (
     rag.router,
     notify.router,  # API 01
     sessions.router,  # API 03
-    api_auth.router,
-    api_chat.router,
-    api_documents.router,
-    api_metrics.router,  # API 04
+    accounts.router,
+    chat.router,
+    documents.router,
+    metrics.router,  # API 04
     v1_auth.router,
     v1_chat.router,
     v1_model.router,
@@ -79,13 +74,6 @@ def warm_up(platform: Platform) -> None:
     )
     if callable(warm):
         warm()
-
-
-def cors_origins(settings: Settings) -> list[str]:
-    """Configured origins; open in development when none are configured, closed otherwise."""
-    if settings.serve.cors_origins:
-        return settings.serve.cors_origins
-    return ["*"] if settings.environment == "development" else []
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
@@ -153,6 +141,14 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     for router in ROUTERS:
         app.include_router(router)
-    internal.install(app)
     realtime.install(app, lambda: app.state.platform)
+    internal.install(app, lambda: realtime.connection_count(app.state.sio))
+    limits = {QUESTION_LIMIT: settings.answer.max_question_chars}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = apply_limits(FastAPI.openapi(app), limits)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

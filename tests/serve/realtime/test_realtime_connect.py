@@ -89,22 +89,27 @@ async def test_the_default_namespace_is_open_but_refuses_a_bad_token(
 async def test_connection_count_follows_the_clients(
     live_server: Any, member: Callable[[str], Member], recorders: Callable[..., Recorder]
 ) -> None:
-    from ragserve.realtime import connection_count
+    async def connection_count() -> int:
+        """The ``socketio_connections_open`` gauge of ``/internal/metrics``, as a monitor reads it."""
+        async with httpx.AsyncClient(base_url=live_server.url) as http:
+            text = (await http.get("/internal/metrics")).text
+        line = next(x for x in text.splitlines() if x.startswith("socketio_connections_open "))
+        return int(float(line.split()[1]))
 
     for _ in range(100):  # let connections of earlier tests finish closing, so the baseline holds still
-        if connection_count() == 0:
+        if (await connection_count()) == 0:
             break
         await asyncio.sleep(0.1)
-    before = connection_count()
+    before = (await connection_count())
     r = recorders()
     await r.connect(live_server.url, auth={"token": member("Ada").token})
-    assert connection_count() == before + 1
+    assert (await connection_count()) == before + 1
     await r.close()
     for _ in range(50):
-        if connection_count() == before:
+        if (await connection_count()) == before:
             break
         await asyncio.sleep(0.1)
-    assert connection_count() == before
+    assert (await connection_count()) == before
 
 
 async def test_engine_io_answers_at_the_default_path(live_server: Any) -> None:

@@ -31,7 +31,7 @@ def test_models_of_the_configured_chain(client: httpx.Client, alice: SignedIn) -
 
 
 def test_every_provider_in_the_chain_is_listed_in_order(settings: Settings) -> None:
-    from ragserve.routes.v1_model import configured_models
+    from ragplatform.generation.catalog import configured_models
 
     llm = settings.llm.model_copy(
         update={"providers": ["local", "openai", "ollama", "anthropic", "gemini", "extractive"]}

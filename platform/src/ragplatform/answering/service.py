@@ -127,7 +127,7 @@ class AnswerService:
         """Yields status, content pieces as the generator produces them, then done.
         ``record=False`` runs no hooks (no query log, no notification): trials such as the
         admins' playground."""
-        question = self._validate(question)
+        question = self.check_question(question)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         session_id = (
@@ -222,13 +222,19 @@ class AnswerService:
 
     # -- steps ----------------------------------------------------------------
 
-    def _validate(self, question: str) -> str:
+    def check_question(self, question: str) -> str:
+        """The question stripped, within ANSWER__MAX_QUESTION_CHARS: the one place every dialect's
+        question length is checked. Raises InvalidInput naming the field ``question``."""
         question = (question or "").strip()
         if not question:
-            raise InvalidInput("question must not be empty")
+            raise InvalidInput("question must not be empty", field="question", value="")
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise InvalidInput(f"question is {len(question)} characters long; the limit is {limit}")
+            raise InvalidInput(
+                f"question is {len(question)} characters long; the limit is {limit}",
+                field="question",
+                value=len(question),
+            )
         return question
 
     def _ensure_session(
@@ -295,7 +301,7 @@ class AnswerService:
             "assistant",
             answer.answer,
             {
-                "citations": [c.__dict__ for c in answer.citations],
+                "citations": [c.to_dict() for c in answer.citations],
                 "unanswered": answer.unanswered,
                 "source": answer.source,
                 "index_version": answer.index_version,

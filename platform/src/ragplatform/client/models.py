@@ -1,6 +1,6 @@
 """What the API client returns: pydantic models of the served API's answers.
 
-The admin routes (``ragserve.routes.admin_*``) answer with these same models, so the
+The admin routes (``ragserve.admin``) answer with these same models, so the
 client and the server cannot drift apart. Content rows (FAQ items, emergency contacts,
 events) are the platform's own models from ``ragplatform.content.base``.
 """

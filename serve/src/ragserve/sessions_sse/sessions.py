@@ -22,13 +22,13 @@ from starlette.concurrency import iterate_in_threadpool
 
 from ragplatform.answering.service import Answer, AnswerEvent
 from ragplatform.content.base import User
-from ragplatform.errors import InvalidInput, RagPlatformError
+from ragplatform.errors import RagPlatformError
 from ragplatform.factory import Platform
 from ragplatform.sessions.base import Session
 from ragserve.access import can_see, owner_id, owner_metadata, visible_session
 from ragserve.auth import OptionalUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.rag import MAX_QUESTION_CHARS, CitationOut
+from ragserve.params import Question
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,7 @@ class MessageOut(BaseModel):
 
 
 class AskRequest(BaseModel):
-    question: str = Field(
-        min_length=1,
-        max_length=MAX_QUESTION_CHARS,
-        description=f"1..{MAX_QUESTION_CHARS} characters, not blank",
-    )
+    question: Question
 
     @field_validator("question")
     @classmethod
@@ -221,7 +217,7 @@ def done_payload(answer: Answer) -> dict[str, Any]:
         "unanswered": answer.unanswered,
         "source": answer.source,
         "index_version": answer.index_version,
-        "citations": [CitationOut(**c.__dict__).model_dump() for c in answer.citations],
+        "citations": [c.to_dict() for c in answer.citations],
     }
 
 
@@ -256,14 +252,6 @@ async def answer_events(
         yield sse({"type": "error", "message": "the answer could not be completed; please try again"})
 
 
-def check_question(platform: Platform, question: str) -> str:
-    """The platform's own limit (it may be lower than the schema's) before the stream starts."""
-    limit = platform.settings.answer.max_question_chars
-    if len(question.strip()) > limit:
-        raise InvalidInput(f"question is {len(question.strip())} characters long; the limit is {limit}")
-    return question
-
-
 def event_stream(
     platform: Platform, question: str, session_id: str, user: User | None, user_id: str
 ) -> EventSourceResponse:
@@ -293,7 +281,7 @@ SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def ask_in_session(
     session_id: str, body: AskRequest, platform: PlatformDep, user: OptionalUser
 ) -> EventSourceResponse:
-    question = check_question(platform, body.question)
+    question = platform.answers.check_question(body.question)
     session = visible_session(platform, session_id, user)
     return event_stream(platform, question, session.id, user, user.id if user else session.user_id)
 
@@ -306,5 +294,5 @@ def ask_in_session(
     responses=SSE_RESPONSES,
 )
 def ask(body: AskRequest, platform: PlatformDep, user: OptionalUser) -> EventSourceResponse:
-    question = check_question(platform, body.question)
+    question = platform.answers.check_question(body.question)
     return event_stream(platform, question, str(uuid.uuid4()), user, owner_id(user))

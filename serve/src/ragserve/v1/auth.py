@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 
 from ragplatform.content.base import Role, User
 from ragplatform.factory import Platform
-from ragserve import oidc
 from ragserve.auth import ACCESS_COOKIE, REFRESH_COOKIE, CurrentUser, create_token, user_from_token
 from ragserve.deps import PlatformDep
+from ragserve.v1 import oidc
 
 PREFIX = "/api/v1/auth"
 router = APIRouter(prefix=PREFIX, tags=["v1 auth"])

@@ -12,7 +12,6 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -21,6 +20,7 @@ from ragplatform.errors import NotFound, RagPlatformError
 from ragplatform.factory import Platform
 from ragplatform.registry.base import IndexVersion, PromotionResult
 from ragplatform.spec import IndexSpec
+from ragserve.admin.schemas import mlflow_links
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
 
@@ -67,17 +67,6 @@ class IndexVersionPublic(BaseModel):
             },
             evaluations={k: t for k, t in v.tags.items() if k.startswith("eval.")},
         )
-
-
-def mlflow_links(platform: Platform, v: IndexVersion) -> dict[str, str | None]:
-    """Where a person sees the version's build run and registry entry in the MLflow UI."""
-    ui = platform.settings.console.mlflow_ui_url.rstrip("/")
-    registry = platform.registry
-    run = f"{ui}/#/experiments/{registry.experiment_id}/runs/{v.run_id}" if v.run_id else None
-    return {
-        "mlflow_run_url": run,
-        "mlflow_version_url": f"{ui}/#/models/{quote(registry.model_name)}/versions/{v.version}",
-    }
 
 
 class IndexVersionsPublic(BaseModel):

@@ -10,24 +10,25 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
+from ragplatform import health as engine_health
 from ragplatform.answering.service import AskOptions
+from ragplatform.client.models import Citation
 from ragplatform.errors import NotFound
 from ragplatform.factory import Platform
 from ragplatform.vectorindex.base import MAX_TOP_K
 from ragserve.access import can_see, owner_id, owner_metadata
 from ragserve.auth import OptionalUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.health import check, generator_status, serving_index
+from ragserve.params import Question
 
 router = APIRouter(prefix="/rag", tags=["rag"])
 
-MAX_QUESTION_CHARS = 4000
 MAX_EMBED_CHARS = 8000
 
 
 class ChatRequest(BaseModel):
     user_id: str = Field(default="anonymous", min_length=1, max_length=200)
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: Question
     include_history: bool = True
     use_rag: bool = True
     similarity_top_k: int = Field(
@@ -50,20 +51,11 @@ class ChatRequest(BaseModel):
     username: str | None = Field(default=None, max_length=200)
 
 
-class CitationOut(BaseModel):
-    chunk_id: str
-    source: str
-    title: str
-    section: str
-    score: float
-    text: str
-
-
 class ChatResponse(BaseModel):
     answer: str
     processing_time: float = Field(description="seconds")
     session_id: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     unanswered: bool
     index_version: str | None
     source: str = Field(description="faq | rag | no_context | llm")
@@ -114,7 +106,7 @@ def chat(body: ChatRequest, platform: PlatformDep, user: OptionalUser) -> ChatRe
         answer=answer.answer,
         processing_time=round(time.perf_counter() - started, 4),
         session_id=answer.session_id,
-        citations=[CitationOut(**c.__dict__) for c in answer.citations],
+        citations=[Citation.model_validate(c.to_dict()) for c in answer.citations],
         unanswered=answer.unanswered,
         index_version=answer.index_version,
         source=answer.source,
@@ -158,7 +150,11 @@ def embedding(body: EmbeddingRequest, platform: PlatformDep) -> EmbeddingRespons
 class RagHealth(BaseModel):
     status: Literal["healthy", "degraded"]
     services: dict[str, bool] = Field(
-        description="embedder, generator, vector_index (the engine answers), serving_index (a version is promoted)"
+        description=(
+            "API 01's `gemini` (the answer generator, whichever provider serves it) and `pinecone` (the "
+            "vector index, whichever engine serves it), and by their own names: embedder, generator, "
+            "vector_index (the engine answers), serving_index (a version is promoted)"
+        )
     )
     timestamp: datetime
     embedding_model: str
@@ -172,14 +168,16 @@ class RagHealth(BaseModel):
     summary="Health of the answering path: embedder, generator, vector index and serving index",
 )
 def rag_health(platform: PlatformDep) -> RagHealth:
-    embedder = check("embedder", lambda: {"dim": len(platform.embedder.embed_query("health check"))})
-    generator = generator_status(platform)
-    vectors = check("vector_index", platform.index.health)
-    index = serving_index(platform)
+    embedder = engine_health.embedder_check(platform)
+    generator = engine_health.generator_check(platform)
+    vectors = engine_health.check(engine_health.engine_names(platform)[2], platform.index.health)
+    index = engine_health.serving_index(platform)
     services = {
-        "embedder": embedder.status == "healthy",
-        "generator": generator.status == "healthy",
-        "vector_index": vectors.status == "healthy",
+        "gemini": generator.ok,
+        "pinecone": vectors.ok,
+        "embedder": embedder.ok,
+        "generator": generator.ok,
+        "vector_index": vectors.ok,
         "serving_index": index.version is not None,
     }
     return RagHealth(

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ragplatform import health as engine_health
 from ragplatform.answering.unanswered import UnansweredQueue
 from ragplatform.client.models import (
     DailyMetrics,
@@ -22,11 +23,9 @@ from ragplatform.client.models import (
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.factory import Platform
 from ragplatform.metrics.base import DailyUsage
+from ragserve.admin.schemas import ADMIN_ERRORS, mlflow_links
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.admin_indexes import mlflow_links
-from ragserve.routes.admin_sessions import ADMIN_ERRORS
-from ragserve.routes.health import health
 
 router = APIRouter(prefix="/api/admin", tags=["admin: metrics"])
 
@@ -151,12 +150,15 @@ def serving_summary(platform: Platform) -> ServingIndexSummary | None:
     responses=ADMIN_ERRORS,
 )
 def overview(platform: PlatformDep, _: AdminUser) -> Overview:
-    report = health(platform)
+    report = engine_health.report(platform)
     today = datetime.now(UTC).date()
     usage = platform.queries.summary(since=_start(today))
     return Overview(
-        status=report.status,
-        engines={k: EngineStatus.model_validate(e.model_dump()) for k, e in report.engines.items()},
+        status="healthy" if report.ok else "degraded",
+        engines={
+            k: EngineStatus(status=e.status, engine=e.engine, detail=e.detail)
+            for k, e in report.engines.items()
+        },
         serving=serving_summary(platform),
         day=today,
         questions_today=usage.questions,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import mimetypes
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
@@ -22,6 +21,7 @@ from ragplatform.factory import Platform
 from ragplatform.ingest.readers import SUPPORTED_EXTENSIONS
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
+from ragserve.downloads import DOCUMENT_FILE_ROUTE, attachment, file_url
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
@@ -54,10 +54,6 @@ class UploadResponse(BaseModel):
 class DocumentDeleted(BaseModel):
     message: str
     id: str
-
-
-def file_url(request: Request, document_id: str) -> str:
-    return str(request.url_for("api_document_file", document_id=document_id))
 
 
 def public(request: Request, record: DocumentRecord) -> DocumentPublic:
@@ -177,7 +173,7 @@ def get_document(
 
 @router.get(
     "/documents/{document_id}/file",
-    name="api_document_file",
+    name=DOCUMENT_FILE_ROUTE,
     summary="Download a document's file",
     description="The stored bytes with the type they were uploaded with, as an attachment.",
     response_class=Response,
@@ -189,14 +185,7 @@ def get_document(
 def download(document_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
     record = own_document(platform, document_id, user)
     data = platform.files.get(record.storage_key)
-    return Response(
-        data,
-        media_type=record.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename)}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return attachment(data, record.filename, record.content_type)
 
 
 @router.delete(

@@ -34,7 +34,7 @@ from ragplatform.content.base import User
 from ragplatform.errors import NotFound, RagPlatformError
 from ragplatform.sessions.base import Session
 from ragserve.access import can_see
-from ragserve.realtime import PlatformGetter, authenticate
+from ragserve.realtime.handshake import PlatformGetter, authenticate
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def assistant_message(room_id: str, answer: Answer, reply_to: str) -> dict[str, 
         "role": "assistant",
         "user_id": None,
         "content": answer.answer,
-        "citations": [c.__dict__ for c in answer.citations],
+        "citations": [c.to_dict() for c in answer.citations],
         "unanswered": answer.unanswered,
         "source": answer.source,
         "index_version": answer.index_version,

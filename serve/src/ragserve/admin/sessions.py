@@ -7,8 +7,8 @@ questions the assistant could not answer by turning each into an FAQ item in one
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field, ValidationError
@@ -26,19 +26,13 @@ from ragplatform.client.models import (
 from ragplatform.content.base import MAX_LONG, MAX_SHORT, FaqItem
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.sessions.base import Message
+from ragserve.admin.schemas import ADMIN_ERRORS
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
+from ragserve.params import Limit, Offset, day_window
 from ragserve.users import user_id_for, usernames
 
 router = APIRouter(prefix="/api/admin", tags=["admin: sessions"])
-
-MAX_PAGE = 200
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"items per page, 1..{MAX_PAGE}")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
-ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no or invalid token: sign in with POST /api/login"},
-    403: {"description": "the token's user is not an admin"},
-}
 
 
 def get_queue(platform: PlatformDep) -> UnansweredQueue:
@@ -46,15 +40,6 @@ def get_queue(platform: PlatformDep) -> UnansweredQueue:
 
 
 Queue = Annotated[UnansweredQueue, Depends(get_queue)]
-
-
-def day_window(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """UTC days, both inclusive, as a datetime window. Raises InvalidInput when reversed."""
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput(f"date_to ({date_to}) must not be before date_from ({date_from})")
-    since = datetime.combine(date_from, time.min, tzinfo=UTC) if date_from else None
-    until = datetime.combine(date_to, time.max, tzinfo=UTC) if date_to else None
-    return since, until
 
 
 # -- sessions ---------------------------------------------------------------------------

@@ -21,9 +21,8 @@ from starlette.responses import Response
 
 from ragplatform import __version__
 from ragplatform.factory import Platform
-from ragserve import realtime
 from ragserve.deps import PlatformDep
-from ragserve.metrics_prom import PlatformMetrics, PrometheusMiddleware
+from ragserve.v1.prometheus import PlatformMetrics, PrometheusMiddleware
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
@@ -82,15 +81,12 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _socketio_connections() -> float:
-    count = getattr(realtime, "connection_count", None)
-    return float(count()) if callable(count) else 0.0
-
-
-def install(app: FastAPI) -> None:
-    """Per-app metrics registry, the request middleware, and the answer hook (registered in the lifespan)."""
+def install(app: FastAPI, socketio_connections: Callable[[], int]) -> None:
+    """Per-app metrics registry, the request middleware, and the answer hook (registered in the lifespan).
+    ``socketio_connections`` counts the app's open Socket.IO connections (a gauge)."""
     prom = PlatformMetrics(
-        open_websockets=lambda: float(app.state.hub.connections), open_socketio=_socketio_connections
+        open_websockets=lambda: float(app.state.hub.connections),
+        open_socketio=lambda: float(socketio_connections()),
     )
     app.state.metrics = prom
     app.add_middleware(PrometheusMiddleware, metrics=prom)

@@ -12,13 +12,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from ragplatform import health as engine_health
 from ragplatform.errors import InvalidInput
 from ragplatform.factory import Platform
 from ragplatform.metrics.base import DailyUsage, UsageSummary
 from ragserve.access import visible_session
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.health import Health, health
+from ragserve.health import Health, shape_health
 
 router = APIRouter(prefix="/api", tags=["metrics"])
 
@@ -232,25 +233,6 @@ def session_metrics(
     )
 
 
-def redis_status(platform: Platform) -> RedisStatus:
-    url = platform.settings.redis_url
-    if not url:
-        return RedisStatus(
-            configured=False, status="not configured", detail="chat history is kept in the session store"
-        )
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        try:
-            client.ping()
-        finally:
-            client.close()
-        return RedisStatus(configured=True, status="healthy")
-    except Exception as exc:
-        return RedisStatus(configured=True, status="unavailable", detail=str(exc)[:200])
-
-
 @router.get(
     "/",
     response_model=ApiHealth,
@@ -259,5 +241,9 @@ def redis_status(platform: Platform) -> RedisStatus:
     description="The `GET /health` report (engines, serving index) plus whether Redis is configured and reachable.",
 )
 def api_health(platform: PlatformDep) -> ApiHealth:
-    report = health(platform)
-    return ApiHealth(**report.model_dump(), redis=redis_status(platform))
+    report = shape_health(engine_health.report(platform))
+    redis = engine_health.redis_check(platform.settings.redis_url)
+    return ApiHealth(
+        **report.model_dump(),
+        redis=RedisStatus(configured=redis.configured, status=redis.status, detail=redis.detail),
+    )

@@ -13,7 +13,6 @@ import contextlib
 import math
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
@@ -21,11 +20,12 @@ from pydantic import BaseModel, Field
 from ragplatform.content.base import DocumentRecord, User
 from ragplatform.errors import InvalidInput, NotFound, PermissionDenied, RagPlatformError, TooLarge
 from ragplatform.factory import Platform
+from ragplatform.generation.catalog import default_model, find_model
 from ragplatform.sessions.base import Message, MessageRole, Session
 from ragserve.access import visible_session
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.v1_model import default_model, find_model
+from ragserve.downloads import attachment
 
 router = APIRouter(prefix="/api/v1/chat", tags=["v1 chat"])
 
@@ -297,9 +297,7 @@ def download_file(chat_id: str, file_id: str, user: CurrentUser, platform: Platf
         data = platform.files.get(record.storage_key)
     except NotFound:
         raise NotFound("File not found") from None
-    ascii_name = record.filename.encode("ascii", "replace").decode().replace('"', "'")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.filename)}"
-    return Response(data, media_type=record.content_type, headers={"Content-Disposition": disposition})
+    return attachment(data, record.filename, record.content_type)
 
 
 @router.delete(

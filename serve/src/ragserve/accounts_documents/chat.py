@@ -121,7 +121,7 @@ def event_message(event: AnswerEvent) -> dict[str, Any]:
     return {
         "type": "done",
         "answer": answer.answer,
-        "citations": [c.__dict__ for c in answer.citations],
+        "citations": [c.to_dict() for c in answer.citations],
         "session_id": answer.session_id,
         "unanswered": answer.unanswered,
         "source": answer.source,

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ragplatform.client.models import DocumentInfo
+from ragserve.admin.schemas import ADMIN_ERRORS
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.admin_sessions import ADMIN_ERRORS, Limit, Offset
-from ragserve.routes.api_documents import file_url
+from ragserve.downloads import file_url
+from ragserve.params import Limit, Offset
 from ragserve.users import user_id_for, usernames
 
 router = APIRouter(prefix="/api/admin", tags=["admin: documents"])

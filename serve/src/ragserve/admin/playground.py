@@ -20,16 +20,16 @@ from ragplatform.client.models import (
     SearchModeName,
 )
 from ragplatform.vectorindex.base import MAX_TOP_K
+from ragserve.admin.schemas import ADMIN_ERRORS
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
-from ragserve.routes.admin_sessions import ADMIN_ERRORS
-from ragserve.routes.rag import MAX_QUESTION_CHARS
+from ragserve.params import Question
 
 router = APIRouter(prefix="/api/admin", tags=["admin: playground"])
 
 
 class PlaygroundRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: Question
     mode: SearchModeName | None = Field(default=None, description="default: the serving index's mode")
     top_k: int | None = Field(
         default=None,
@@ -65,7 +65,7 @@ class PlaygroundRequest(BaseModel):
         **ADMIN_ERRORS,
         404: {"description": "no index version is promoted to production"},
         422: {
-            "description": f"empty question or longer than {MAX_QUESTION_CHARS} characters; a parameter out of range"
+            "description": "empty question or longer than ANSWER__MAX_QUESTION_CHARS; a parameter out of range"
         },
     },
 )
@@ -104,7 +104,7 @@ def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> 
     return PlaygroundResult(
         question=body.question.strip(),
         answer=answer.answer,
-        citations=[Citation(**c.__dict__) for c in answer.citations],
+        citations=[Citation.model_validate(c.to_dict()) for c in answer.citations],
         answered_from_faq=answer.source == "faq",
         faq_id=answer.faq_id,
         unanswered=answer.unanswered,

@@ -1,0 +1,64 @@
+"""``GET /api/v1/model`` (API 05): the models of the configured generator chain (``LLM__PROVIDERS``),
+in fallback order; the first is the default a new chat uses."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ragplatform.generation.catalog import ModelInfo, configured_models
+from ragserve.auth import CurrentUser
+from ragserve.deps import PlatformDep
+
+router = APIRouter(prefix="/api/v1/model", tags=["v1 model"])
+
+
+class ModelPublic(BaseModel):
+    id: str = Field(description="what POST /api/v1/chat takes as model_id")
+    name: str
+    api_source: str = Field(
+        description="the provider: local, extractive, openai, ollama, anthropic or gemini"
+    )
+    provider: str = Field(description="the provider's display name")
+    default: bool = Field(description="the first of the chain: what a new chat uses")
+    fallback_order: int = Field(description="0-based position in the fallback chain")
+
+
+class ModelsPublic(BaseModel):
+    items: list[ModelPublic]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+def model_public(m: ModelInfo) -> ModelPublic:
+    return ModelPublic(
+        id=m.id,
+        name=m.id,
+        api_source=m.api_source,
+        provider=m.provider,
+        default=m.default,
+        fallback_order=m.fallback_order,
+    )
+
+
+@router.get("", response_model=ModelsPublic, summary="Models of the configured providers, default first")
+def list_models(
+    user: CurrentUser,
+    platform: PlatformDep,
+    page: Annotated[int, Query(ge=1, le=100_000, description="1-based")] = 1,
+    size: Annotated[int, Query(ge=1, le=100, description="models per page, 1..100")] = 20,
+) -> ModelsPublic:
+    models = [model_public(m) for m in configured_models(platform.settings)]
+    start = (page - 1) * size
+    return ModelsPublic(
+        items=models[start : start + size],
+        total=len(models),
+        page=page,
+        size=size,
+        pages=math.ceil(len(models) / size),
+    )
