@@ -81,3 +81,22 @@ def test_docs_and_redoc_serve_the_schema(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
     for documented in ("/health", "/rag/chat", "/sessions/{session_id}/ask", "/api/login", "/api/v1/chat"):
         assert documented in schema["paths"], documented
+
+
+def test_openapi_schema_names_are_unique_and_plain(client: httpx.Client) -> None:
+    """Two models of one name make FastAPI fall back to module-qualified names
+    (``ragserve__sessions_sse__schemas__SessionCreate``) that leak the layout into every generated
+    client; each schema must have its own plain name (``XCreate``, ``XPublic``, ``XsPublic``)."""
+    schemas: dict[str, dict[str, object]] = client.get("/openapi.json").json()["components"]["schemas"]
+    qualified = [n for n in schemas if "__" in n or "." in n or n.startswith(("ragserve", "ragplatform"))]
+    assert not qualified, f"give these models their own class names: {qualified}"
+    by_title: dict[str, list[str]] = {}
+    for name, schema in schemas.items():
+        by_title.setdefault(str(schema.get("title", name)), []).append(name)
+    # pydantic's -Input/-Output pair of one model is one schema seen from two sides
+    shared = {
+        title: names
+        for title, names in by_title.items()
+        if len(names) > 1 and sorted(names) != [f"{title}-Input", f"{title}-Output"]
+    }
+    assert not shared, f"schemas sharing a title: {shared}"

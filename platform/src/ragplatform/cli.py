@@ -79,6 +79,18 @@ def load_spec(spec_file: Path | None, overrides: dict[str, Any]) -> IndexSpec:
     return IndexSpec.model_validate(base)
 
 
+def _reap(p: Platform) -> None:
+    """Builds that died since the last start: their jobs and runs marked failed, their tables dropped."""
+    dead = p.build_jobs.fail_dead()
+    for job in dead:
+        console.print(f"build job {job}: the build process died; marked failed")
+    report = p.reap_dead_builds(dead)
+    for run_id, reason in report.failed_runs.items():
+        console.print(f"run {run_id} marked FAILED: {reason}")
+    for name in report.dropped_collections:
+        console.print(f"dropped collection {name}, left behind by a build that died")
+
+
 @app.command()
 def up(seed: bool = True) -> None:
     """Start the embedded engines; seed content and build + promote the demo index when none is promoted."""
@@ -86,6 +98,7 @@ def up(seed: bool = True) -> None:
 
     try:
         with platform() as p:
+            _reap(p)
             if seed:
                 seed_content(p.content, p.settings.datasets_dir / "seed")
             with progress_bar() as update:

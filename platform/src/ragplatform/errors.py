@@ -17,6 +17,9 @@ maps them to HTTP status codes (in one exception handler).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
 
 class RagPlatformError(Exception):
     """Base of every error the platform raises on purpose."""
@@ -69,3 +72,25 @@ class PromotionRefused(Conflict):
 
 class BackendUnavailable(RagPlatformError):
     """An engine or provider (database, vector store, LLM endpoint) cannot be reached."""
+
+
+ErrorFactory = Callable[[Exception], RagPlatformError]
+
+
+@contextmanager
+def map_exceptions(mapping: Mapping[type[Exception], ErrorFactory]) -> Iterator[None]:
+    """Translate a driver's own exception types into this tree (httpx's ``map_exceptions``).
+
+    Only the types in ``mapping`` are translated (the most specific match wins), with the
+    original chained as ``__cause__``; anything else propagates unchanged, so a bug stays a bug.
+    """
+    try:
+        yield
+    except RagPlatformError:
+        raise
+    except Exception as exc:
+        matches = [t for t in mapping if isinstance(exc, t)]
+        if not matches:
+            raise
+        best = max(matches, key=lambda t: len(t.__mro__))
+        raise mapping[best](exc) from exc

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ragplatform.accounts.one_time_tokens import OneTimeTokens
 from ragplatform.answering.faq import FaqMatcher
 from ragplatform.answering.service import Answer, AnswerService
 from ragplatform.answering.serving import ServingIndex
+from ragplatform.closing import close_quietly
 from ragplatform.content.base import ContentStore
+from ragplatform.documents.links import DownloadLinks
 from ragplatform.documents.service import DocumentService
 from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
@@ -28,7 +31,9 @@ from ragplatform.evaluation.gate import GateConfig
 from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
+from ragplatform.indexing.jobs import BuildJobs
 from ragplatform.indexing.manager import IndexManager
+from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
 from ragplatform.registry.mlflow import MlflowIndexRegistry
@@ -246,6 +251,8 @@ class Platform:
     indexes: IndexManager
     serving: ServingIndex
     queries: QueryLog
+    build_jobs: BuildJobs
+    one_time_tokens: OneTimeTokens
     _generator_factory: Callable[[], Generator]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _answers: AnswerService | None = None
@@ -277,8 +284,15 @@ class Platform:
                 self.index,
                 self.embedder,
                 max_bytes=self.settings.serve.max_upload_bytes,
+                limits=self.settings.documents,
+                links=DownloadLinks(self.settings.jwt_secret, self.settings.documents.link_ttl_s),
             )
         return self._documents
+
+    def reap_dead_builds(self, dead_jobs: Collection[str] = ()) -> ReapReport:
+        """Marks runs of builds that died FAILED and drops the collections they left behind
+        (``indexing/reaper.py``). Raises BackendUnavailable."""
+        return reap_dead_builds(self.registry, self.index, dead_jobs=dead_jobs)
 
     def _log_query(self, question: str, answer: Answer, user_id: str) -> None:
         t = answer.timings
@@ -300,12 +314,15 @@ class Platform:
         )
 
     def close(self) -> None:
+        """Stops the alias watcher and closes every client this platform opened: the generator chain
+        (HTTP clients, the local model), the embedders and their cache, the session store (MongoDB),
+        the vector index (Weaviate) and the PostgreSQL pool. Safe to call twice."""
         self.serving.stop()
-        for close in reversed(self._closers):
-            try:
-                close()
-            except Exception:
-                log.debug("close failed", exc_info=True)
+        if self._answers is not None:
+            close_quietly(self._answers.generator)
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            close_quietly(_Closer(close))
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -349,7 +366,24 @@ def build_platform(settings: Settings) -> Platform:
         indexes=indexes,
         serving=serving,
         queries=PostgresQueryLog(pool),
+        build_jobs=BuildJobs(
+            pool, indexes, reap_builds=lambda dead: reap_dead_builds(registry, index, dead_jobs=dead)
+        ),
+        one_time_tokens=OneTimeTokens(pool),
         _generator_factory=lambda: make_generator(settings),
     )
-    platform._closers.append(pool.close)
+    platform._closers.extend([pool.close, *_closers_of(sessions, index, registry), embedders.close])
     return platform
+
+
+class _Closer:
+    def __init__(self, close: Callable[[], None]) -> None:
+        self.close = close
+
+    def __repr__(self) -> str:
+        return repr(self.close)
+
+
+def _closers_of(*things: object) -> list[Callable[[], None]]:
+    """The ``close`` of each thing that has one (a MongoDB session store, a Weaviate index, ...)."""
+    return [close for thing in things if callable(close := getattr(thing, "close", None))]

@@ -84,6 +84,10 @@ class ServeSettings(BaseModel):
     threads: int = Field(default=8, ge=1, le=256)
     socketio_ping_interval_s: float = Field(default=10.0, gt=0)
     socketio_ping_timeout_s: float = Field(default=10.0, gt=0)
+    # WS /notify (API 01): admins receive every "I don't know" exchange and a signed-in listener its
+    # own; true keeps API 01's open stream for listeners without a token, carrying exchanges of open
+    # (anonymous) sessions only, never a signed-in account's. false: no token, no notifications.
+    notify_open_stream: bool = True
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -91,6 +95,24 @@ class ServeSettings(BaseModel):
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
         return value
+
+
+class DocumentSettings(BaseModel):
+    """Limits on what one uploaded document may become, so a small file that inflates (a PDF
+    "decompression bomb") is refused fast instead of tying up a worker and flooding the index.
+    The upload's own size is ``serve.max_upload_bytes``."""
+
+    # Characters of extracted text per document; extraction stops as soon as it is passed.
+    max_text_chars: int = Field(default=1_000_000, ge=1)
+    # Pages per PDF, checked before any page is read.
+    max_pages: int = Field(default=1000, ge=1)
+    # Chunks per document, checked before anything is embedded or stored.
+    max_chunks: int = Field(default=2000, ge=1)
+    # Bytes one compressed part may inflate to: each stream of a PDF (a page's content) and the
+    # text part of a DOCX. A 21 KiB PDF whose page inflates to 7 MiB is refused in milliseconds.
+    max_inflated_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Lifetime of a signed download link (works without the bearer token), in seconds.
+    link_ttl_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
 
 class AuthSettings(BaseModel):
@@ -162,6 +184,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     serve: ServeSettings = ServeSettings()
+    documents: DocumentSettings = DocumentSettings()
     auth: AuthSettings = AuthSettings()
     console: ConsoleSettings = ConsoleSettings()
 

@@ -13,8 +13,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ragplatform.errors import InvalidInput
 from ragplatform.vectorindex.base import MAX_TOP_K, Fusion, SearchMode
 
 ChunkStrategy = Literal["sentence", "token", "markdown", "semantic"]
@@ -70,7 +71,16 @@ class RetrievalSpec(_Frozen):
     top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
     distance_threshold: float | None = Field(default=None, ge=0.0, le=2.0)
     filters: tuple[tuple[str, str], ...] = ()
-    rerank: bool = False
+    rerank: bool = Field(
+        default=False, description="reranking is not built yet: true is refused rather than ignored"
+    )
+
+    @field_validator("rerank")
+    @classmethod
+    def _no_rerank_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("rerank is not available yet (no reranker is built); set rerank to false")
+        return value
 
 
 class IndexSpec(_Frozen):
@@ -78,8 +88,25 @@ class IndexSpec(_Frozen):
     corpus: CorpusSpec = CorpusSpec()
     chunking: ChunkingSpec = ChunkingSpec()
     embedding: EmbeddingSpec = EmbeddingSpec()
-    engine: EngineName = "lancedb"
+    engine: EngineName | None = Field(
+        default=None,
+        description="the vector engine the version lives in; None: the platform's own (weaviate when "
+        "WEAVIATE_URL is set, else lancedb). A build asking for another engine than the platform's is refused.",
+    )
     retrieval: RetrievalSpec = RetrievalSpec()
+
+    def for_engine(self, engine: str) -> IndexSpec:
+        """This spec on ``engine`` (the platform's). Raises InvalidInput when it names another one."""
+        if self.engine is None:
+            return self.model_copy(update={"engine": engine})
+        if self.engine != engine:
+            raise InvalidInput(
+                f"the spec asks for the {self.engine} engine but this platform's vector index is {engine}"
+                " (WEAVIATE_URL decides); set engine to null or to the platform's engine",
+                field="engine",
+                value=self.engine,
+            )
+        return self
 
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

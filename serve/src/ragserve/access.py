@@ -4,7 +4,9 @@ Sessions created by a signed-in user (APIs 04, 05, Socket.IO, or 01/03 called wi
 a token) are private: ``metadata.private`` is true and ``user_id`` is the user's id;
 only that user (or an admin) sees them, and anyone else gets 404, never 403.
 Sessions created through the open dialects without a token (01, 03) are open:
-anyone holding the id may read and continue them, as those documents promise.
+anyone holding the id may read and continue them, as those documents promise. Their
+``user_id`` lives in its own namespace (``ragplatform.sessions.owners``): a client that sends
+an account's id as ``user_id`` writes to and reads from ``open:<that id>``, never the account.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from ragplatform.content.base import User
 from ragplatform.errors import NotFound
 from ragplatform.factory import Platform
 from ragplatform.sessions.base import Session
-
-ANONYMOUS = "anonymous"
+from ragplatform.sessions.owners import open_owner
 
 
 def can_see(session: Session, user: User | None) -> bool:
@@ -45,4 +46,5 @@ def owner_metadata(user: User | None, extra: dict[str, Any] | None = None) -> di
 
 
 def owner_id(user: User | None, fallback: str | None = None) -> str:
-    return user.id if user is not None else (fallback or ANONYMOUS)
+    """The stored owner: the account when signed in, else the open namespace of ``fallback``."""
+    return user.id if user is not None else open_owner(fallback)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 
 from ragplatform.content.base import User
 from ragplatform.errors import Conflict, NotFound, PermissionDenied, Unauthorized
@@ -76,7 +76,7 @@ def decode_token(platform: Platform, token: str, kind: TokenKind = "access") -> 
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token expired: sign in again") from exc
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, UnicodeError) as exc:  # UnicodeError: a token holding a lone surrogate
         raise Unauthorized("invalid token") from exc
     if claims.get("type") != kind:
         raise Unauthorized(f"expected an {kind} token")
@@ -103,6 +103,17 @@ def token_from_request(request: Request) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.cookies.get(ACCESS_COOKIE)
+
+
+def token_from_websocket(websocket: WebSocket) -> str | None:
+    """``?token=``, then ``Authorization: Bearer``, then the ``access_token`` cookie."""
+    token = websocket.query_params.get("token")
+    if token:
+        return token
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return websocket.cookies.get(ACCESS_COOKIE)
 
 
 def get_current_user(request: Request, platform: PlatformDep) -> User:

@@ -11,17 +11,17 @@ from pydantic import BaseModel, Field
 
 from ragplatform import __version__
 from ragplatform import health as engine_health
-from ragplatform.client.models import EngineStatus
+from ragplatform.client.models import EngineStatusPublic
 
 
-class ServingIndexInfo(BaseModel):
+class ServingIndexPublic(BaseModel):
     version: str | None = Field(description="the promoted index version answers come from; null when none")
     name: str | None = None
     collection: str | None = None
     chunks: int | None = None
 
 
-class Health(BaseModel):
+class HealthPublic(BaseModel):
     status: Literal["healthy", "degraded"] = Field(
         description="healthy when every engine answers and an index version is promoted"
     )
@@ -41,21 +41,21 @@ class Health(BaseModel):
             "index, whichever engine serves it), vector_index (the same, by its own name)"
         )
     )
-    engines: dict[str, EngineStatus]
-    index: ServingIndexInfo
+    engines: dict[str, EngineStatusPublic]
+    index: ServingIndexPublic
 
 
-def engine_status(check: engine_health.EngineCheck) -> EngineStatus:
-    return EngineStatus(status=check.status, engine=check.engine, detail=check.detail)
+def engine_status(check: engine_health.EngineCheck) -> EngineStatusPublic:
+    return EngineStatusPublic(status=check.status, engine=check.engine, detail=check.detail)
 
 
-def shape_health(report: engine_health.HealthReport) -> Health:
+def shape_health(report: engine_health.HealthReport) -> HealthPublic:
     """API 01's shape (``databases`` with ``pinecone`` naming the vector index, as the document writes
     it) and API 03's (``retrieval_status``, ``llm_status``), plus every engine."""
     engines = {name: engine_status(c) for name, c in report.engines.items()}
     i = report.index
     vectors_ok = report.engines["vector_index"].ok
-    return Health(
+    return HealthPublic(
         status="healthy" if report.ok else "degraded",
         message="ragplatform API is running"
         if report.ok
@@ -72,5 +72,5 @@ def shape_health(report: engine_health.HealthReport) -> Health:
             "vector_index": vectors_ok,
         },
         engines=engines,
-        index=ServingIndexInfo(version=i.version, name=i.name, collection=i.collection, chunks=i.chunks),
+        index=ServingIndexPublic(version=i.version, name=i.name, collection=i.collection, chunks=i.chunks),
     )

@@ -6,16 +6,14 @@ the same platform services), plus Socket.IO on ``/socket.io``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ragplatform import __version__
@@ -29,15 +27,16 @@ from ragserve.admin import metrics as admin_metrics
 from ragserve.admin import playground as admin_playground
 from ragserve.admin import sessions as admin_sessions
 from ragserve.auth import ensure_admin
+from ragserve.body_guard import BodyGuard
 from ragserve.cors import cors_origins
 from ragserve.knowledge_assistant import health, mongodb, notify, postgres, rag
 from ragserve.notify import NotificationHub, new_session_notification
-from ragserve.params import QUESTION_LIMIT, apply_limits
+from ragserve.params import QUESTION_LIMIT, apply_limits, check_parameters
 from ragserve.realtime import server as realtime
 from ragserve.sessions_sse import sessions
 from ragserve.v1 import auth as v1_auth
 from ragserve.v1 import chat as v1_chat
-from ragserve.v1 import internal
+from ragserve.v1 import internal, oidc
 from ragserve.v1 import model as v1_model
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     """``platform`` may be passed in (tests, embedding the API); otherwise it is built from settings
     in the lifespan and closed on shutdown."""
     settings = platform.settings if platform is not None else (settings or Settings())
-    hub = NotificationHub()
+    hub = NotificationHub(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,7 +87,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         owned = platform is None
         p: Platform = platform if platform is not None else await run_in_threadpool(build_platform, settings)
         app.state.platform = p
-        hub.bind(asyncio.get_running_loop())
+        await hub.start()
         to_thread.current_default_thread_limiter().total_tokens = p.settings.serve.threads
         await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
@@ -101,6 +100,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             yield
         finally:
             p.answers.on_unanswered.remove(hook)
+            await hub.stop()
             p.serving.stop()
             if owned:
                 p.close()
@@ -114,10 +114,17 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             "metrics) and 05 (v1 chat, files, Socket.IO) at once, over one core."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(check_parameters)],
     )
     app.state.hub = hub
+    app.state.oidc_cache = oidc.MetadataCache()
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.serve.max_request_bytes,
+        max_upload_bytes=settings.serve.max_upload_bytes,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=cors_origins(settings),
@@ -125,19 +132,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["*"],
     )
-
-    limit = settings.serve.max_request_bytes
-
-    @app.middleware("http")
-    async def limit_request_size(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            return JSONResponse(
-                {"detail": f"request body is {length} bytes; the limit is {limit}"}, status_code=413
-            )
-        return await call_next(request)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -1,72 +1,177 @@
-"""Admin notifications ("I don't know" answers) fanned out to WebSocket subscribers
-(``WS /notify`` of API 01, ``/api/ws/notifications`` of API 02).
+"""Admin notifications ("I don't know" answers) fanned out to WebSocket listeners (``WS /notify``
+of API 01), across every replica.
 
-Answers are produced in worker threads; ``publish_threadsafe`` hands the message
-to the event loop, which copies it into every subscriber's queue.
+Answers are produced in worker threads. Without ``REDIS_URL`` ``publish_threadsafe`` hands the
+notification to this process's event loop; with it, the notification is published on a Redis
+channel and every replica (this one included) delivers what it receives to its own listeners, so
+a question answered on one replica reaches a listener connected to another.
+
+Each notification says whose session it is about; a listener receives it only if it may read that
+session (``may_receive``): admins everything, a signed-in listener its own sessions, a listener
+without a token the exchanges of open (anonymous) sessions when ``SERVE__NOTIFY_OPEN_STREAM`` is on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ragplatform.answering.service import Answer
+from ragplatform.content.base import User
 from ragplatform.errors import NotFound
 from ragplatform.factory import Platform
+from ragplatform.sessions.owners import client_user_id
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 100
+CHANNEL = "ragplatform:notifications"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message for listeners, and whose session it is about (``owner``; ``private`` for accounts)."""
+
+    message: dict[str, Any]
+    owner: str
+    private: bool
+
+
+@dataclass(frozen=True)
+class Listener:
+    user: User | None
+    open_stream: bool
+
+
+def may_receive(listener: Listener, notification: Notification) -> bool:
+    user = listener.user
+    if user is not None and (user.role == "admin" or user.id == notification.owner):
+        return True
+    return listener.open_stream and not notification.private
+
+
+class Subscription:
+    def __init__(self, listener: Listener) -> None:
+        self.listener = listener
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+
+    def offer(self, notification: Notification) -> None:
+        if not may_receive(self.listener, notification):
+            return
+        if self.queue.full():  # a slow listener loses its oldest message, never blocks the others
+            self.queue.get_nowait()
+        self.queue.put_nowait(notification.message)
 
 
 class NotificationHub:
-    def __init__(self) -> None:
-        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
+    """Listeners of this process; Redis pub/sub between processes when ``redis_url`` is set."""
 
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._redis_url = redis_url
+        self._subscriptions: set[Subscription] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._publisher: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
 
     @property
     def connections(self) -> int:
-        return len(self._subscribers)
+        return len(self._subscriptions)
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self._subscribers.add(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self._subscribers.discard(queue)
-
-    def publish(self, message: dict[str, Any]) -> None:
-        """On the event loop: deliver to every subscriber (a full queue drops its oldest message)."""
-        for queue in list(self._subscribers):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(message)
-
-    def publish_threadsafe(self, message: dict[str, Any]) -> None:
-        if self._loop is None or self._loop.is_closed():
-            log.debug("notification dropped: hub not bound to a running loop")
+    async def start(self) -> None:
+        """Binds to the running loop; with Redis, subscribes before the first request is served."""
+        self._loop = asyncio.get_running_loop()
+        if not self._redis_url:
             return
-        self._loop.call_soon_threadsafe(self.publish, message)
+        import redis
+
+        self._publisher = redis.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=2)
+        self._reader = asyncio.create_task(self._read(), name="notifications-redis")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+            self._reader = None
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+
+    def subscribe(self, listener: Listener) -> Subscription:
+        subscription = Subscription(listener)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    def deliver(self, notification: Notification) -> None:
+        """On the event loop: offer to every listener of this process."""
+        for subscription in list(self._subscriptions):
+            subscription.offer(notification)
+
+    def publish_threadsafe(self, notification: Notification) -> None:
+        """From any thread: to every replica's listeners (Redis), or to this process's."""
+        if self._publisher is not None:
+            try:
+                self._publisher.publish(CHANNEL, json.dumps(asdict(notification), ensure_ascii=False))
+                return
+            except Exception:  # Redis down: this replica's listeners still hear it
+                log.warning("publishing a notification to Redis failed; delivering locally", exc_info=True)
+        if self._loop is None or self._loop.is_closed():
+            log.debug("notification dropped: hub not started")
+            return
+        self._loop.call_soon_threadsafe(self.deliver, notification)
+
+    async def _read(self) -> None:
+        """Delivers what the channel carries; reconnects after a Redis outage."""
+        import redis.asyncio as aioredis
+
+        while True:
+            client = aioredis.Redis.from_url(self._redis_url or "")
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._subscribed.set()
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            self._deliver_raw(item["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("notification channel lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+    def _deliver_raw(self, data: bytes | str) -> None:
+        try:
+            raw = json.loads(data)
+            self.deliver(Notification(message=raw["message"], owner=raw["owner"], private=raw["private"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed notification on %s", CHANNEL)
 
 
-def new_session_notification(
-    platform: Platform, question: str, answer: Answer, user_id: str
-) -> dict[str, Any]:
+def new_session_notification(platform: Platform, question: str, answer: Answer, user_id: str) -> Notification:
     """The ``new_session`` message of API 01, built from the stored session."""
     meta: dict[str, Any] = {}
     created_at = ""
+    owner = user_id
     try:
         session = platform.sessions.get_session(answer.session_id)
-        meta, created_at = session.metadata, session.created_at.isoformat()
+        meta, created_at, owner = session.metadata, session.created_at.isoformat(), session.user_id
     except NotFound:
         pass
-    return {
+    message = {
         "type": "new_session",
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "data": {
@@ -78,7 +183,8 @@ def new_session_notification(
             "last_name": meta.get("last_name", ""),
             "message": question,
             "response": answer.answer,
-            "user_id": user_id,
+            "user_id": client_user_id(user_id),
             "username": meta.get("username", ""),
         },
     }
+    return Notification(message=message, owner=owner, private=bool(meta.get("private")))

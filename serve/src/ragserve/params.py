@@ -11,9 +11,14 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import Query
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from pydantic import Field
+from starlette.requests import HTTPConnection
 
+from ragplatform.answering.service import AnswerService
 from ragplatform.errors import InvalidInput
+from ragplatform.timestamps import UtcDatetime
+from ragserve.body_guard import safe_text, string_problem
 
 MAX_PAGE = 200
 MAX_OFFSET = 1_000_000
@@ -32,6 +37,43 @@ Question = Annotated[
         json_schema_extra={LIMIT_SETTING: QUESTION_LIMIT},
     ),
 ]
+
+
+def checked_question(
+    answers: AnswerService, question: str, loc: tuple[str, ...] = ("body", "question")
+) -> str:
+    """The question within ANSWER__MAX_QUESTION_CHARS (``AnswerService.check_question`` owns the
+    rule), refused as the request validation error a too-long field is, naming ``loc``."""
+    try:
+        return answers.check_question(question)
+    except InvalidInput as exc:
+        raise RequestValidationError(
+            [{"loc": loc, "msg": exc.message, "type": "value_error", "input": exc.value}]
+        ) from None
+
+
+UtcTime = UtcDatetime
+"""A time parameter (ISO 8601, UTC when it has no offset), refused with 422 naming the parameter when
+it falls outside years 1..9999 once converted to UTC."""
+
+
+def check_parameters(connection: HTTPConnection) -> None:
+    """Every route's dependency (see ``ragserve.main``): a query or path parameter holding a NUL
+    character or a lone surrogate is refused with 422 naming the parameter, before any route
+    passes it to a store that cannot keep it."""
+    errors = [
+        {"type": "string_unicode", "loc": [kind, name], "msg": problem, "input": safe_text(value)}
+        for kind, items in (
+            ("path", list(connection.path_params.items())),
+            ("query", connection.query_params.multi_items()),
+        )
+        for name, value in items
+        if isinstance(value, str) and (problem := string_problem(value))
+    ]
+    if errors and connection.scope["type"] == "websocket":
+        raise WebSocketRequestValidationError(errors)
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def day_window(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:

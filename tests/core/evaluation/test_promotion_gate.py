@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from ragplatform import cli
 from ragplatform.errors import InvalidInput, PromotionRefused
 from ragplatform.evaluation import GateConfig, load_jsonl
+from ragplatform.evaluation.gate import check, primary_value
 from ragplatform.registry.base import IndexVersion
 from ragplatform.spec import CorpusSpec
 
@@ -154,3 +155,18 @@ def test_cli_promote_shows_the_verdict(
     assert forced.exit_code == 0, forced.output
     assert f"forced: production is version {worse.version}" in forced.output
     assert "regression accepted by force" in forced.output
+
+
+def test_the_gate_is_pure_policy_on_two_scores() -> None:
+    config = GateConfig(tolerance=0.01)
+    about = {"eval_set": "demo", "candidate_version": "7", "production_version": "3"}
+    passed = check(0.805, 0.81, config, **about)
+    assert passed.passed and (passed.candidate, passed.production) == (0.805, 0.81)
+    assert passed.reason == (
+        "nDCG@10 0.805 >= production 0.810 - tolerance 0.010 on eval set 'demo' (candidate v7, production v3)"
+    )
+    refused = check(0.79, 0.81, config, **about)
+    assert not refused.passed and "nDCG@10 0.790 < production 0.810" in refused.reason
+    assert primary_value({"ndcg_at_10": 0.5, "mrr_at_10": 0.4}, config) == 0.5
+    with pytest.raises(InvalidInput, match="primary metric 'ndcg_at_10' is not produced"):
+        primary_value({"mrr_at_10": 0.4}, config)

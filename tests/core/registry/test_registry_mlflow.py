@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,46 @@ def test_two_registries_share_one_store(tmp_path: Path) -> None:
     b.promote(v)
     resolved = a.resolve()
     assert resolved is not None and resolved.version == v
+
+
+def test_runs_of_any_kind_are_logged_read_and_failed(registry: MlflowIndexRegistry, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    chart = tmp_path / "loss.png"
+    chart.write_bytes(b"\x89PNG fake")
+    with registry.run("finetune", "finetune-x", {"model_ref": "finetuned/x"}) as run:
+        run.log_params({"steps": 3, "long": "y" * 600})
+        run.log_series("train_loss", [0.9, 0.5, 0.3])
+        run.log_metrics({"train_seconds": 1.5})
+        run.log_artifacts(model, "model")
+        run.log_artifact(chart, "charts")
+        run.log_table([{"point": "a", "score": 0.5}], "table.json")
+        run.set_tag("note", "hello")
+    got = registry.get_run(run.run_id)
+    assert (got.kind, got.name, got.status) == ("finetune", "finetune-x", "FINISHED")
+    assert got.params["steps"] == "3" and len(got.params["long"]) == 500
+    assert got.metrics == {"train_loss": 0.3, "train_seconds": 1.5}
+    assert got.tags["model_ref"] == "finetuned/x" and got.tags["note"] == "hello"
+    assert got.tags["runner.pid"] == str(os.getpid()), "every run names the process running it"
+    assert [m.step for m in registry.client.get_metric_history(run.run_id, "train_loss")] == [0, 1, 2]
+    assert set(registry.list_artifacts(run.run_id)) == {"model/config.json", "charts/loss.png", "table.json"}
+    assert registry.read_artifact(run.run_id, "charts/loss.png") == b"\x89PNG fake"
+    with pytest.raises(NotFound):
+        registry.read_artifact(run.run_id, "charts/nothing.png")
+    with pytest.raises(NotFound):
+        registry.get_run("0" * 32)
+
+    with pytest.raises(RuntimeError), registry.run("sweep", "sweep-broken") as broken:
+        raise RuntimeError("halfway")
+    assert registry.get_run(broken.run_id).status == "FAILED"
+
+    with registry.build_run(IndexSpec(name="hung"), {"build_job": "j1"}) as hung:
+        assert [r.run_id for r in registry.list_runs(kind="build", status="RUNNING")] == [hung.run_id]
+        registry.fail_run(hung.run_id, "the process running it died")
+        registry.set_run_tag(hung.run_id, "checked", "yes")
+    info = registry.get_run(hung.run_id)
+    assert info.tags["build_job"] == "j1" and info.tags["failure_reason"] == "the process running it died"
+    assert info.status == "FINISHED", "a process that was alive after all has the last word"
+    assert registry.list_runs(status="RUNNING") == []
+    assert [r.kind for r in registry.list_runs()] == ["build", "sweep", "finetune"]

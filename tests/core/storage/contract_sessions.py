@@ -116,6 +116,15 @@ class MessageTest(_Base):
         assert [m.content for m in session_store.list_messages(session.id, limit=2)] == ["m4", "m5"]
         assert session_store.list_messages(session_store.create_session("bob").id) == []
 
+    def test_count_messages(self, session_store: SessionStore) -> None:
+        session = session_store.create_session("alice")
+        assert session_store.count_messages(session.id) == 0
+        for text in ("q", "a", "q2"):
+            session_store.add_message(session.id, "user", text)
+        assert session_store.count_messages(session.id) == 3
+        with pytest.raises(NotFound):
+            session_store.count_messages("no-such-session")
+
     def test_add_message_bumps_session_updated_at(self, session_store: SessionStore) -> None:
         session = session_store.create_session("alice")
         message = session_store.add_message(session.id, "user", "hi")

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
+import pwd
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from ragplatform.db.embedded import start_embedded_postgres, stop_embedded_postgres
-from ragplatform.db.migrate import sqlalchemy_url, upgrade
+from ragplatform.db.migrate import alembic_config, sqlalchemy_url, upgrade
 from ragplatform.errors import InvalidInput
 
 PLATFORM_TABLES = {
@@ -27,6 +32,7 @@ PLATFORM_TABLES = {
     "chat_session",
     "chat_message",
     "query_log",
+    "build_job",
 }
 
 
@@ -116,6 +122,71 @@ def test_stale_pidfile_from_a_crash_is_cleared(fresh_dir: Path) -> None:
         assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
+def _kill_server(pgdata: Path) -> None:
+    """SIGKILL the postmaster, as a crash or an OOM kill would, and wait for its children to go."""
+    pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = [p for p in psutil.process_iter(["name", "cwd"]) if p.info["cwd"] == str(pgdata)]
+        if not left:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the killed server's processes did not exit: {left}")
+
+
+def _sleep_as_server_user() -> subprocess.Popen[bytes]:
+    """A live process of the user the server runs as (``pgserver`` when we are root): PostgreSQL
+    takes a lock file naming such a pid for a live postmaster, where another user's pid is ignored."""
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("pgserver")
+        return subprocess.Popen(["sleep", "300"], user=user.pw_uid, group=user.pw_gid)
+    return subprocess.Popen(["sleep", "300"])
+
+
+@pytest.mark.slow
+def test_stale_pid_files_naming_a_live_unrelated_process_are_cleared(fresh_dir: Path) -> None:
+    url = start_embedded_postgres(fresh_dir)
+    _kill_server(fresh_dir)
+    lock = fresh_dir / ".s.PGSQL.5432.lock"
+    assert (fresh_dir / "postmaster.pid").exists() and lock.exists(), "a crash leaves both behind"
+    sleeper = _sleep_as_server_user()
+    try:
+        # the pid the crashed server held now belongs to an unrelated, live process
+        for path in (fresh_dir / "postmaster.pid", lock):
+            lines = path.read_text().splitlines()
+            path.write_text("\n".join([str(sleeper.pid), *lines[1:]]) + "\n")
+        assert start_embedded_postgres(fresh_dir) == url
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert sleeper.poll() is None, "the unrelated process is left alone"
+        # and the running server's own files are never taken for stale ones
+        assert start_embedded_postgres(fresh_dir) == url
+        assert int((fresh_dir / "postmaster.pid").read_text().split()[0]) != sleeper.pid
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@pytest.mark.slow
+def test_a_socket_lock_left_without_a_pid_file_is_cleared(fresh_dir: Path) -> None:
+    """The state an older ``up`` left: postmaster.pid removed, the socket lock file kept."""
+    url = start_embedded_postgres(fresh_dir)
+    _kill_server(fresh_dir)
+    (fresh_dir / "postmaster.pid").unlink()
+    sleeper = _sleep_as_server_user()
+    try:
+        lock = fresh_dir / ".s.PGSQL.5432.lock"
+        lines = lock.read_text().splitlines()
+        lock.write_text("\n".join([str(sleeper.pid), *lines[1:]]) + "\n")
+        assert start_embedded_postgres(fresh_dir) == url
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 @pytest.mark.slow
 def test_data_dir_too_long_for_a_unix_socket(pg_tmp: Callable[[], Path]) -> None:
     pgdata = pg_tmp() / ("d" * 60) / ("e" * 60) / "pg"
@@ -162,7 +233,8 @@ def test_concurrent_migrations_are_safe_and_idempotent(pg_url: str) -> None:
     upgrade(url)  # once more: nothing to do
     assert _tables(url) >= PLATFORM_TABLES
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
 
 
 def test_upgrade_works_from_any_working_directory(pg_url: str, tmp_path: Path) -> None:

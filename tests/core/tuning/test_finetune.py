@@ -14,7 +14,7 @@ import pytest
 
 from ragplatform.answering.serving import ServingIndex
 from ragplatform.errors import InvalidInput, NotFound
-from ragplatform.evaluation import EvalItem, EvalSet, evaluate, retriever_for
+from ragplatform.evaluation import EvalItem, EvalSet, evaluate
 from ragplatform.spec import ChunkingSpec, CorpusSpec, EmbeddingSpec, IndexSpec
 from ragplatform.tuning import finetune as finetune_module
 from ragplatform.tuning.finetune import (
@@ -92,7 +92,7 @@ def test_build_evaluate_and_serve_with_the_finetuned_model(platform: Platform, t
     built = platform.indexes.build(spec)
     version = built.version.version
     mine = platform.indexes.embedder_for(spec.embedding)
-    assert retriever_for(platform.indexes, version).embedder is mine
+    assert platform.indexes.retriever(version).embedder is mine
     questions = EvalSet(
         "ft-check",
         (EvalItem(id="q1", question="What is the capital of Poland?", relevant_doc_ids=("warsaw.md",)),),

@@ -46,7 +46,7 @@ def test_create_session_stores_the_exchange_as_a_message_pair(
     assert body | {"created_at": None} == exchange(sid) | {"created_at": None}
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
     session = platform.sessions.get_session(sid)
-    assert session.user_id == "tg-42"
+    assert session.user_id == "open:tg-42"  # open-dialect ids live in their own namespace (issue 9)
     assert {k: session.metadata[k] for k in ("factor", "action", "username", "first_name", "last_name")} == {
         "factor": "user", "action": "asking_freely", "username": "ada", "first_name": "Ada", "last_name": "Lovelace",
     }  # fmt: skip
@@ -115,11 +115,18 @@ def test_history_bounds_n(client: httpx.Client, n: object) -> None:
     assert r.json()["detail"][0]["loc"] == ["query", "n"]
 
 
-def test_history_of_an_account_is_private_to_it(client: httpx.Client, platform: Platform) -> None:
+def test_history_of_an_account_is_private_to_it(
+    client: httpx.Client, platform: Platform, admin_headers: dict[str, str]
+) -> None:
+    """An anonymous client that sends an account's id as ``user_id`` writes into its own open
+    namespace (issue 9): the account's sessions and history, read with its token, never hold it."""
     admin = platform.content.get_user_by_username(platform.settings.admin_username)
     sid = f"tg-{uuid.uuid4()}"
-    client.post("/mongodb/session", json=exchange(sid, user_id=admin.id))
-    assert client.get("/mongodb/history", params={"user_id": admin.id}).json() == {"history": []}
+    client.post("/mongodb/session", json=exchange(sid, user_id=admin.id, message="Impersonated?"))
+    own = client.get("/mongodb/history", params={"user_id": admin.id, "n": 100}, headers=admin_headers).json()
+    assert "Impersonated?" not in [h["question"] for h in own["history"]]
+    listed = client.get("/sessions", params={"limit": 100}, headers=admin_headers).json()
+    assert sid not in [s["session_id"] for s in listed["sessions"]]
 
 
 def test_query_language_strings_are_stored_verbatim(client: httpx.Client, platform: Platform) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -37,18 +38,17 @@ def test_an_upload_is_listed_downloadable_and_cited_only_for_its_owner(
     doc = body["document"]
     assert doc["filename"] == name and doc["size"] == len(data)
     assert doc["status"] == "parsed" and doc["chunks"] >= 1
-    assert body["url"] == doc["url"] and body["url"].endswith(f"/api/documents/{doc['id']}/file")
+    assert doc["url"].endswith(f"/api/documents/{doc['id']}/file")
 
-    got = client.get(body["url"], headers=alice.headers)
+    got = client.get(doc["url"], headers=alice.headers)
     assert got.status_code == 200 and got.content == data
     assert got.headers["content-type"].startswith("text/markdown")
     assert name in got.headers["content-disposition"]
 
     listed = client.get("/api/documents", headers=alice.headers).json()
-    assert doc["id"] in [d["id"] for d in listed["documents"]]
-    assert {"id", "filename", "content_type", "size", "status", "chunks", "created_at"} <= set(
-        listed["documents"][0]
-    )
+    assert isinstance(listed, list), "API 04: GET /api/documents is a list of documents with metadata"
+    assert doc["id"] in [d["id"] for d in listed]
+    assert {"id", "filename", "content_type", "size", "status", "chunks", "created_at"} <= set(listed[0])
 
     question = "How often must the zorblat coolant be replaced?"
     done = ask(alice.token, question)[-1]
@@ -64,9 +64,7 @@ def test_another_users_document_is_not_found(client: httpx.Client, alice: Accoun
     assert client.get(f"/api/documents/{doc_id}/file", headers=bob.headers).status_code == 404
     assert client.get(f"/api/documents/{doc_id}", headers=bob.headers).status_code == 404
     assert client.delete(f"/api/documents/{doc_id}", headers=bob.headers).status_code == 404
-    assert doc_id not in [
-        d["id"] for d in client.get("/api/documents", headers=bob.headers).json()["documents"]
-    ]
+    assert doc_id not in [d["id"] for d in client.get("/api/documents", headers=bob.headers).json()]
     assert client.get(f"/api/documents/{doc_id}/file", headers=alice.headers).status_code == 200
 
 
@@ -79,17 +77,15 @@ def test_delete_removes_the_document_and_its_file(
     assert gone.status_code == 200 and gone.json()["id"] == doc_id
     assert client.get(f"/api/documents/{doc_id}/file", headers=alice.headers).status_code == 404
     assert client.delete(f"/api/documents/{doc_id}", headers=alice.headers).status_code == 404
-    assert doc_id not in [
-        d["id"] for d in client.get("/api/documents", headers=alice.headers).json()["documents"]
-    ]
+    assert doc_id not in [d["id"] for d in client.get("/api/documents", headers=alice.headers).json()]
 
 
 def test_unsupported_type_is_415_and_nothing_is_stored(client: httpx.Client, alice: Account) -> None:
-    before = client.get("/api/documents", headers=alice.headers).json()["count"]
+    before = len(client.get("/api/documents", headers=alice.headers).json())
     r = upload(client, alice, "setup.exe", b"MZ\x90\x00binary", "application/octet-stream")
     assert r.status_code == 415
     assert ".exe" in r.json()["detail"]
-    assert client.get("/api/documents", headers=alice.headers).json()["count"] == before
+    assert len(client.get("/api/documents", headers=alice.headers).json()) == before
 
 
 def test_an_upload_over_the_limit_is_413(
@@ -105,3 +101,39 @@ def test_an_upload_over_the_limit_is_413(
 def test_upload_and_documents_need_a_token(client: httpx.Client) -> None:
     assert client.post("/api/upload", files={"file": ("a.txt", b"hello", "text/plain")}).status_code == 401
     assert client.get("/api/documents").status_code == 401
+
+
+def test_upload_answers_a_public_url_that_works_without_the_token(
+    client: httpx.Client, alice: Account
+) -> None:
+    """API 04: "Response: Public URL of uploaded file", a signed link that expires."""
+    data = b"Notes anyone with the link may read."
+    r = upload(client, alice, "shared.txt", data, "text/plain")
+    assert r.status_code == 201, r.text
+    url, doc = r.json()["url"], r.json()["document"]
+    assert url != doc["url"] and "/api/files/" in url
+    with httpx.Client(timeout=30) as anonymous:
+        got = anonymous.get(url)
+        assert got.status_code == 200 and got.content == data
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert "attachment" in got.headers["content-disposition"]
+        assert anonymous.get(doc["url"]).status_code == 401, "the lasting URL still needs the token"
+
+
+def test_a_tampered_or_expired_public_url_is_refused(
+    client: httpx.Client, alice: Account, platform: Platform
+) -> None:
+    r = upload(client, alice, "expiring.txt", b"This link will expire in a second.", "text/plain")
+    url, doc_id = r.json()["url"], r.json()["document"]["id"]
+    body, _, signature = url.rpartition(".")
+    forged = body + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert client.get(forged).status_code == 401
+    assert client.get(url.rsplit("/", 1)[0] + "/not-a-token").status_code == 401
+
+    short = platform.documents.sign_download(doc_id, ttl_s=1)
+    time.sleep(2.1)
+    expired = client.get(f"/api/files/{short}")
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+    assert client.delete(f"/api/documents/{doc_id}", headers=alice.headers).status_code == 200
+    assert client.get(url).status_code == 404

@@ -100,7 +100,7 @@ async def test_connection_count_follows_the_clients(
         if (await connection_count()) == 0:
             break
         await asyncio.sleep(0.1)
-    before = (await connection_count())
+    before = await connection_count()
     r = recorders()
     await r.connect(live_server.url, auth={"token": member("Ada").token})
     assert (await connection_count()) == before + 1

@@ -16,7 +16,7 @@ from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
 from ragplatform.retrieval.retriever import MultiRetriever, Retriever
 from ragplatform.schema import Citation, SearchHit
-from ragplatform.sessions.base import SessionStore
+from ragplatform.sessions.base import Message, Session, SessionStore
 from ragplatform.settings import AnswerSettings
 from ragplatform.vectorindex.base import Fusion, SearchMode, VectorIndex
 
@@ -37,7 +37,7 @@ NO_RAG_PROMPT = (
     "You are a helpful assistant. Answer the question briefly. If you are not sure, say that you do not know."
 )
 
-AnswerSource = Literal["faq", "rag", "no_context", "llm"]
+AnswerSource = Literal["faq", "rag", "no_context", "llm", "client"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,16 @@ class AnswerEvent:
 
 
 AnswerHook = Callable[[str, "Answer", str], None]  # (question, answer, user_id); runs after storing
+
+
+@dataclass(frozen=True)
+class RecordedExchange:
+    """A question and the answer a client produced itself, as stored (``answer`` None when empty)."""
+
+    session: Session
+    question: Message
+    answer: Message | None
+    unanswered: bool
 
 
 class AnswerService:
@@ -212,13 +222,104 @@ class AnswerService:
         )
         if persist:
             answer.message_id = self._store(question, answer, user_id, stats)
-        hooks = (self.on_answered + (self.on_unanswered if unanswered else [])) if record else []
-        for hook in hooks:
+        if record:
+            self._run_hooks(
+                self.on_answered + (self.on_unanswered if unanswered else []), question, answer, user_id
+            )
+        yield AnswerEvent("done", answer)
+
+    def open_session(
+        self,
+        session_id: str,
+        owner: str,
+        title: str,
+        metadata: dict[str, Any] | None,
+        may_see: Callable[[Session], bool],
+    ) -> Session:
+        """The session ``session_id`` when the caller ``may_see`` it, created for ``owner`` when new.
+        Raises NotFound for a session the caller may not see (never reveals that it exists)."""
+        try:
+            session = self.sessions.get_session(session_id)
+        except NotFound:
+            return self.sessions.create_session(
+                owner, title=title[:80], metadata=metadata, session_id=session_id
+            )
+        if not may_see(session):
+            raise NotFound("Session not found")
+        return session
+
+    def record_exchange(
+        self,
+        session: Session,
+        question: str,
+        response: str,
+        *,
+        user_id: str,
+        question_metadata: dict[str, Any] | None = None,
+    ) -> RecordedExchange:
+        """Stores a question and the answer a client produced elsewhere (API 01's ``/mongodb/session``),
+        classified by the same "I don't know" rule as the platform's own answers; an unanswered one
+        runs the ``on_unanswered`` hooks (admin notifications), as ``stream`` does."""
+        unanswered = bool(response) and says_it_does_not_know(response)
+        asked = self.sessions.add_message(
+            session.id,
+            "user",
+            question,
+            {**(question_metadata or {}), "user_id": user_id, "unanswered": unanswered},
+        )
+        answered = None
+        if response:
+            answered = self.sessions.add_message(
+                session.id,
+                "assistant",
+                response,
+                {"source": "client", "unanswered": unanswered, "question": question, "user_id": user_id},
+            )
+        if unanswered:
+            self._run_hooks(self.on_unanswered, question, self._client_answer(session.id, response), user_id)
+        return RecordedExchange(session=session, question=asked, answer=answered, unanswered=unanswered)
+
+    def latest_exchange(self, session_id: str) -> tuple[Message | None, Message | None]:
+        """The session's last question and the answer to it (None where missing)."""
+        question: Message | None = None
+        answer: Message | None = None
+        for m in self.sessions.list_messages(session_id):
+            if m.role == "user":
+                question, answer = m, None
+            elif m.role == "assistant":
+                answer = m
+        return question, answer
+
+    def replace_latest_answer(self, session_id: str, response: str, edited_at: str) -> None:
+        """Replaces the answer of the session's latest exchange (adds one when the latest question has
+        none), classified by the same "I don't know" rule."""
+        question, answer = self.latest_exchange(session_id)
+        meta: dict[str, Any] = {"unanswered": says_it_does_not_know(response), "edited_at": edited_at}
+        if answer is not None:
+            self.sessions.update_message(answer.id, content=response, metadata=meta)
+        else:
+            meta.update(source="client", question=question.content if question else "")
+            self.sessions.add_message(session_id, "assistant", response, meta)
+
+    @staticmethod
+    def _client_answer(session_id: str, response: str) -> Answer:
+        return Answer(
+            answer=response,
+            citations=[],
+            unanswered=True,
+            source="client",
+            session_id=session_id,
+            index_version=None,
+            generator="client",
+        )
+
+    @staticmethod
+    def _run_hooks(hooks: list[AnswerHook], question: str, answer: Answer, user_id: str) -> None:
+        for hook in list(hooks):
             try:
                 hook(question, answer, user_id)
             except Exception:  # a metrics or notification failure never fails the answer
                 log.warning("answer hook %r failed", hook, exc_info=True)
-        yield AnswerEvent("done", answer)
 
     # -- steps ----------------------------------------------------------------
 
@@ -279,12 +380,17 @@ class AnswerService:
         )
         return result.hits
 
+    def relevance_cut(self, options: AskOptions) -> float:
+        """The largest cosine distance a hit may have to be relevant: the caller's threshold, else
+        ANSWER__RELEVANCE_MAX_DISTANCE. The one place the default is applied."""
+        if options.distance_threshold is not None:
+            return options.distance_threshold
+        return self.settings.relevance_max_distance
+
     def _relevant(self, hits: list[SearchHit], options: AskOptions) -> list[SearchHit]:
         """Hits close enough to answer from. Dense distance decides where the engine reports it;
         keyword-only hits count when no hit carries a distance (keyword mode)."""
-        limit = options.distance_threshold
-        if limit is None:
-            limit = self.settings.relevance_max_distance
+        limit = self.relevance_cut(options)
         with_distance = [h for h in hits if h.distance is not None]
         if not with_distance:
             return hits

@@ -15,34 +15,54 @@ from pydantic import BaseModel, Field, model_validator
 from ragplatform.content.base import EmergencyContact, Event, EventPrice, FaqItem
 
 __all__ = [
+    "AdminDocumentPublic",
+    "AdminSessionPublic",
+    "AdminSessionsPublic",
     "BuildJob",
+    "BuildJobPublic",
     "Citation",
+    "CitationPublic",
     "DailyMetrics",
+    "DailyMetricsPublic",
     "DocumentInfo",
     "EmergencyContact",
     "EngineStatus",
+    "EngineStatusPublic",
     "Event",
     "EventPrice",
     "FaqItem",
     "FusionName",
     "IndexVersionInfo",
+    "IndexVersionPublic",
+    "Message",
     "Metrics",
     "Overview",
+    "OverviewPublic",
     "PlaygroundChunk",
+    "PlaygroundChunkPublic",
+    "PlaygroundPublic",
     "PlaygroundResult",
     "PlaygroundTimings",
+    "PlaygroundTimingsPublic",
     "PromotionOutcome",
+    "PromotionPublic",
     "SearchModeName",
+    "ServingIndexPublic",
     "ServingIndexSummary",
     "SessionMetrics",
     "SessionPage",
     "SessionSummary",
     "Tokens",
     "TopQuestion",
+    "TopQuestionPublic",
     "Transcript",
     "TranscriptMessage",
+    "TranscriptMessagePublic",
+    "TranscriptPublic",
     "UnansweredItem",
     "UnansweredPage",
+    "UnansweredQuestionPublic",
+    "UnansweredQuestionsPublic",
     "UploadOutcome",
 ]
 
@@ -50,16 +70,22 @@ SearchModeName = Literal["dense", "keyword", "hybrid"]
 FusionName = Literal["alpha", "rrf"]
 
 
+class Message(BaseModel):
+    """A plain acknowledgement, e.g. ``{"message": "Session deleted successfully"}``."""
+
+    message: str
+
+
 # -- overview -----------------------------------------------------------------------
 
 
-class EngineStatus(BaseModel):
+class EngineStatusPublic(BaseModel):
     status: Literal["healthy", "unavailable"]
     engine: str = Field(description="which engine plays the role, e.g. 'postgresql (embedded)', 'lancedb'")
     detail: str = Field(default="", description="version when healthy, the error when not")
 
 
-class ServingIndexSummary(BaseModel):
+class ServingIndexPublic(BaseModel):
     version: str
     name: str
     collection: str
@@ -71,12 +97,12 @@ class ServingIndexSummary(BaseModel):
     mlflow_run_url: str | None = Field(default=None, description="the build run in the MLflow UI")
 
 
-class Overview(BaseModel):
+class OverviewPublic(BaseModel):
     status: Literal["healthy", "degraded"]
-    engines: dict[str, EngineStatus] = Field(
+    engines: dict[str, EngineStatusPublic] = Field(
         description="postgresql, sessions, vector_index, mlflow, generator"
     )
-    serving: ServingIndexSummary | None = Field(description="the production index version; null when none")
+    serving: ServingIndexPublic | None = Field(description="the production index version; null when none")
     day: date = Field(description="the UTC day the *_today figures count")
     questions_today: int
     unanswered_today: int
@@ -91,7 +117,7 @@ class Overview(BaseModel):
 # -- documents ----------------------------------------------------------------------
 
 
-class DocumentInfo(BaseModel):
+class AdminDocumentPublic(BaseModel):
     id: str
     filename: str
     content_type: str
@@ -111,7 +137,7 @@ class UploadOutcome(BaseModel):
     """One file of ``upload_documents``: the stored document, or why it was refused."""
 
     filename: str
-    document: DocumentInfo | None = None
+    document: AdminDocumentPublic | None = None
     error: str | None = None
     status: int | None = Field(default=None, description="the HTTP status of a refusal (413, 415, 422)")
 
@@ -123,7 +149,7 @@ class UploadOutcome(BaseModel):
 # -- sessions -----------------------------------------------------------------------
 
 
-class Citation(BaseModel):
+class CitationPublic(BaseModel):
     chunk_id: str
     source: str
     title: str = ""
@@ -132,7 +158,7 @@ class Citation(BaseModel):
     text: str = ""
 
 
-class SessionSummary(BaseModel):
+class AdminSessionPublic(BaseModel):
     id: str
     user_id: str
     username: str | None = Field(default=None, description="the user's username, when user_id is an account")
@@ -143,36 +169,36 @@ class SessionSummary(BaseModel):
     unanswered_count: int = Field(description="answers in the session that said 'I don't know'")
 
 
-class SessionPage(BaseModel):
-    items: list[SessionSummary]
+class AdminSessionsPublic(BaseModel):
+    items: list[AdminSessionPublic]
     total: int = Field(description="sessions matching the filters, over every page")
     limit: int
     offset: int
 
 
-class TranscriptMessage(BaseModel):
+class TranscriptMessagePublic(BaseModel):
     id: str
     role: Literal["user", "assistant", "system"]
     text: str
     time: datetime
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationPublic] = Field(default_factory=list)
     unanswered: bool = False
     source: str | None = Field(default=None, description="faq | rag | no_context | llm | client")
     latency_ms: float | None = None
     index_version: str | None = None
 
 
-class Transcript(BaseModel):
+class TranscriptPublic(BaseModel):
     session_id: str
     user_id: str
     username: str | None = None
     title: str
     created_at: datetime
     updated_at: datetime
-    messages: list[TranscriptMessage] = Field(description="oldest first")
+    messages: list[TranscriptMessagePublic] = Field(description="oldest first")
 
 
-class UnansweredItem(BaseModel):
+class UnansweredQuestionPublic(BaseModel):
     id: str = Field(description="the id of the 'I don't know' answer; resolve or dismiss by it")
     session_id: str
     user_id: str | None
@@ -183,15 +209,15 @@ class UnansweredItem(BaseModel):
     index_version: str | None = None
 
 
-class UnansweredPage(BaseModel):
-    items: list[UnansweredItem] = Field(description="newest first")
+class UnansweredQuestionsPublic(BaseModel):
+    items: list[UnansweredQuestionPublic] = Field(description="newest first")
     count: int = Field(description="items in this page")
 
 
 # -- indexes ------------------------------------------------------------------------
 
 
-class IndexVersionInfo(BaseModel):
+class IndexVersionPublic(BaseModel):
     version: str
     name: str
     collection: str
@@ -210,7 +236,7 @@ class IndexVersionInfo(BaseModel):
         return "production" in self.aliases
 
 
-class PromotionOutcome(BaseModel):
+class PromotionPublic(BaseModel):
     """The gate's verdict: ``promoted``, ``forced``, ``rolled_back`` or ``refused`` (nothing moved)."""
 
     version: str
@@ -224,7 +250,7 @@ class PromotionOutcome(BaseModel):
         return self.verdict != "refused"
 
 
-class BuildJob(BaseModel):
+class BuildJobPublic(BaseModel):
     job_id: str
     status: Literal["queued", "running", "succeeded", "failed"]
     stage: str = ""
@@ -244,7 +270,7 @@ class BuildJob(BaseModel):
 # -- metrics ------------------------------------------------------------------------
 
 
-class DailyMetrics(BaseModel):
+class DailyMetricsPublic(BaseModel):
     day: date
     questions: int
     unanswered: int
@@ -262,7 +288,7 @@ class DailyMetrics(BaseModel):
         return data
 
 
-class TopQuestion(BaseModel):
+class TopQuestionPublic(BaseModel):
     question: str
     count: int
 
@@ -286,8 +312,8 @@ class Metrics(BaseModel):
     tokens: Tokens
     first_at: datetime | None
     last_at: datetime | None
-    per_day: list[DailyMetrics]
-    top_questions: list[TopQuestion] = Field(default_factory=list)
+    per_day: list[DailyMetricsPublic]
+    top_questions: list[TopQuestionPublic] = Field(default_factory=list)
 
 
 class SessionMetrics(Metrics):
@@ -301,7 +327,7 @@ class SessionMetrics(Metrics):
 # -- playground -----------------------------------------------------------------------
 
 
-class PlaygroundChunk(BaseModel):
+class PlaygroundChunkPublic(BaseModel):
     rank: int = Field(description="1 = best")
     chunk_id: str
     score: float = Field(description="higher is better (fused score in hybrid mode)")
@@ -313,7 +339,7 @@ class PlaygroundChunk(BaseModel):
     text: str
 
 
-class PlaygroundTimings(BaseModel):
+class PlaygroundTimingsPublic(BaseModel):
     embed_ms: float = Field(description="embedding the question")
     search_ms: float = Field(description="searching the index (0 when the FAQ answered)")
     generate_ms: float = Field(
@@ -322,10 +348,10 @@ class PlaygroundTimings(BaseModel):
     total_ms: float
 
 
-class PlaygroundResult(BaseModel):
+class PlaygroundPublic(BaseModel):
     question: str
     answer: str
-    citations: list[Citation]
+    citations: list[CitationPublic]
     answered_from_faq: bool
     faq_id: int | None = None
     unanswered: bool = Field(description="nothing relevant was found: the answer says 'I don't know'")
@@ -337,7 +363,31 @@ class PlaygroundResult(BaseModel):
     alpha: float | None
     fusion: FusionName
     distance_threshold: float
-    chunks: list[PlaygroundChunk] = Field(
+    chunks: list[PlaygroundChunkPublic] = Field(
         description="what the search retrieved, best first (empty for FAQ answers)"
     )
-    timings: PlaygroundTimings
+    timings: PlaygroundTimingsPublic
+
+
+# -- the names these models had before they followed the template (``XPublic``) ---------------
+# The console and scripts import them; new code uses the names above.
+
+EngineStatus = EngineStatusPublic
+ServingIndexSummary = ServingIndexPublic
+Overview = OverviewPublic
+DocumentInfo = AdminDocumentPublic
+Citation = CitationPublic
+SessionSummary = AdminSessionPublic
+SessionPage = AdminSessionsPublic
+TranscriptMessage = TranscriptMessagePublic
+Transcript = TranscriptPublic
+UnansweredItem = UnansweredQuestionPublic
+UnansweredPage = UnansweredQuestionsPublic
+IndexVersionInfo = IndexVersionPublic
+PromotionOutcome = PromotionPublic
+BuildJob = BuildJobPublic
+DailyMetrics = DailyMetricsPublic
+TopQuestion = TopQuestionPublic
+PlaygroundChunk = PlaygroundChunkPublic
+PlaygroundTimings = PlaygroundTimingsPublic
+PlaygroundResult = PlaygroundPublic

@@ -11,6 +11,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ragplatform.timestamps import UtcDatetime
+
 MAX_SHORT = 500
 MAX_LONG = 20_000
 
@@ -57,7 +59,7 @@ class EmergencyContact(EmergencyContactCreate):
 
 class EventPrice(BaseModel):
     type: str = Field(min_length=1, max_length=100)
-    amount: float = Field(ge=0)
+    amount: float = Field(ge=0, allow_inf_nan=False)
     currency: str = Field(min_length=1, max_length=10)
 
 
@@ -65,8 +67,8 @@ class EventCreate(BaseModel):
     name: str = Field(min_length=1, max_length=MAX_SHORT)
     description: str = Field(default="", max_length=MAX_LONG)
     address: str = Field(default="", max_length=MAX_SHORT)
-    date_start: datetime
-    date_end: datetime | None = None
+    date_start: UtcDatetime
+    date_end: UtcDatetime | None = None
     is_active: bool = True
     featured: bool = False
     price: list[EventPrice] = Field(default_factory=list, max_length=50)
@@ -82,8 +84,8 @@ class EventUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=MAX_SHORT)
     description: str | None = Field(default=None, max_length=MAX_LONG)
     address: str | None = Field(default=None, max_length=MAX_SHORT)
-    date_start: datetime | None = None
-    date_end: datetime | None = None
+    date_start: UtcDatetime | None = None
+    date_end: UtcDatetime | None = None
     is_active: bool | None = None
     featured: bool | None = None
     price: list[EventPrice] | None = Field(default=None, max_length=50)

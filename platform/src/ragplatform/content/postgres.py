@@ -65,9 +65,11 @@ def escape_like(text: str) -> str:
 def check_page(skip: int, limit: int) -> None:
     """Raise ``InvalidInput`` for a negative ``skip`` or a ``limit`` outside 1..MAX_LIMIT."""
     if skip < 0:
-        raise InvalidInput(f"skip must be >= 0, got {skip}")
+        raise InvalidInput(f"skip must be >= 0, got {skip}", field="skip", value=skip)
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}, got {limit}", field="limit", value=limit
+        )
 
 
 class _Table:
@@ -263,7 +265,7 @@ class PostgresContentStore:
             row = self._update("event", "event", event_id, changes)
         except InvalidInput as exc:
             if "event_end_after_start" in exc.message:
-                raise InvalidInput("date_end must not be before date_start") from exc
+                raise InvalidInput("date_end must not be before date_start", field="date_end") from exc
             raise
         return Event.model_validate(row)
 
@@ -304,10 +306,16 @@ class PostgresContentStore:
             )
         if "status" in fields and fields["status"] not in get_args(DocumentStatus):
             raise InvalidInput(
-                f"status must be one of {list(get_args(DocumentStatus))}, got {fields['status']!r}"
+                f"status must be one of {list(get_args(DocumentStatus))}, got {fields['status']!r}",
+                field="status",
+                value=fields["status"],
             )
         if "chunks" in fields and (not isinstance(fields["chunks"], int) or fields["chunks"] < 0):
-            raise InvalidInput(f"chunks must be an integer >= 0, got {fields['chunks']!r}")
+            raise InvalidInput(
+                f"chunks must be an integer >= 0, got {fields['chunks']!r}",
+                field="chunks",
+                value=fields["chunks"],
+            )
         return DocumentRecord.model_validate(self._update("document", "document", document_id, fields))
 
     def delete_document(self, document_id: str) -> None:
@@ -320,9 +328,11 @@ class PostgresContentStore:
     ) -> User:
         """Raises ``Conflict`` when the username is taken, ``InvalidInput`` for an empty one or unknown role."""
         if not username or not username.strip():
-            raise InvalidInput("username must not be empty")
+            raise InvalidInput("username must not be empty", field="username")
         if role not in get_args(Role):
-            raise InvalidInput(f"role must be one of {list(get_args(Role))}, got {role!r}")
+            raise InvalidInput(
+                f"role must be one of {list(get_args(Role))}, got {role!r}", field="role", value=role
+            )
         values = {
             "id": str(uuid.uuid4()),
             "username": username,

@@ -70,23 +70,70 @@ def _is_postmaster_of(pid: int, pgdata: Path) -> bool:
         return True  # cannot tell: never delete the lock file of what may be a live server
 
 
-def _clear_stale_pidfile(pgdata: Path) -> None:
-    """Remove a ``postmaster.pid`` left by a crash whose pid is dead or now belongs to another process.
+def _read_lines(path: Path) -> list[str] | None:
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
 
-    PostgreSQL removes such a file itself only when the pid is dead; in
-    containers the pid is often reused after a restart, and the server then
-    refuses to start. ``pgserver`` also trusts any live pid.
+
+def _first_pid(lines: list[str]) -> int | None:
+    first = lines[0].strip() if lines else ""
+    return int(first) if first.isdigit() else None
+
+
+def _clear_stale_pidfile(pgdata: Path, socket_dir: Path | None = None) -> None:
+    """Remove what a crashed server left behind, unless a live server for ``pgdata`` owns it: its
+    ``postmaster.pid``, and the socket lock files (``.s.PGSQL.<port>.lock``) with their sockets.
+
+    PostgreSQL ignores such files only when the pid they name is dead; in containers the pid is
+    often reused after a restart (by any process, even one of the server's own user), and the
+    server then refuses to start ("lock file ... already exists"). ``pgserver`` also trusts any
+    live pid. The lock files are looked for where the crashed server put its socket (line 5 of
+    its ``postmaster.pid``), in ``pgdata``, and in ``socket_dir`` (where the next start will put
+    it); one in a shared directory is only touched when it names ``pgdata`` as its data directory.
     """
     pidfile = pgdata / "postmaster.pid"
+    lines = _read_lines(pidfile)
+    dirs = {pgdata} | ({socket_dir} if socket_dir is not None else set())
+    if lines is not None:
+        pid = _first_pid(lines)
+        if pid is not None and _is_postmaster_of(pid, pgdata):
+            return
+        _log.warning("removing stale %s (pid %s is not a running server for it)", pidfile, pid or "?")
+        pidfile.unlink(missing_ok=True)
+        if len(lines) > 4 and lines[4].strip():
+            dirs.add(Path(lines[4].strip()))
+    for directory in dirs:
+        _clear_stale_socket_locks(directory, pgdata)
+
+
+def _clear_stale_socket_locks(directory: Path, pgdata: Path) -> None:
     try:
-        lines = pidfile.read_text().splitlines()
-    except FileNotFoundError:
+        locks = sorted(directory.glob(".s.PGSQL.*.lock"))
+    except OSError:
         return
-    first = lines[0].strip() if lines else ""
-    if first.isdigit() and _is_postmaster_of(int(first), pgdata):
-        return
-    _log.warning("removing stale %s (pid %s is not a running server for it)", pidfile, first or "?")
-    pidfile.unlink(missing_ok=True)
+    for lock in locks:
+        lines = _read_lines(lock)
+        if lines is None:
+            continue
+        owner = Path(lines[1].strip()) if len(lines) > 1 and lines[1].strip() else None
+        if directory != pgdata and (owner is None or owner.resolve() != pgdata):
+            continue  # another server's socket in a shared directory
+        pid = _first_pid(lines)
+        if pid is not None and _is_postmaster_of(pid, pgdata):
+            continue
+        _log.warning("removing stale %s (pid %s is not a running server for %s)", lock, pid or "?", pgdata)
+        lock.unlink(missing_ok=True)
+        (directory / lock.name.removesuffix(".lock")).unlink(missing_ok=True)
+
+
+def _next_socket_dir(pgs: Any, pgdata: Path) -> Path | None:
+    """Where pgserver will put the socket of a server started on ``pgdata`` (``pgdata`` itself
+    unless that path is too long for a socket)."""
+    if not (pgdata / "PG_VERSION").exists():
+        return None  # not initialised: nothing can be stale yet
+    return Path(pgs.find_suitable_socket_dir(pgdata, pgs.PostgresServer.runtime_path))
 
 
 def _prune_dead_handles(pgdata: Path) -> None:
@@ -125,7 +172,7 @@ def start_embedded_postgres(pgdata: Path = DEFAULT_PGDATA, keep_running: bool = 
     try:
         with _PROCESS_LOCK, _file_lock(pgdata):
             if pgdata.exists():
-                _clear_stale_pidfile(pgdata)
+                _clear_stale_pidfile(pgdata, _next_socket_dir(pgs, pgdata))
                 _prune_dead_handles(pgdata)
             server: PostgresServer | None = pgs.PostgresServer._instances.get(pgdata)
             pid = server.get_pid() if server is not None else None

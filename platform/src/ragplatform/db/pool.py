@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ragplatform.db.errors import map_exceptions
 from ragplatform.errors import BackendUnavailable, InvalidInput
 
 _SQLALCHEMY_SCHEME = re.compile(r"^postgres(?:ql)?\+[a-z0-9_]+://", re.IGNORECASE)
@@ -78,18 +78,9 @@ def make_pool(
 def connection(pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
     """Borrow a connection for one transaction (committed on success, rolled back on error).
 
-    Translates connection-level failures into ``BackendUnavailable`` and text
-    PostgreSQL cannot store (NUL bytes) into ``InvalidInput``; other driver
+    Driver errors are translated by :func:`ragplatform.db.errors.map_exceptions`: no connection
+    is ``BackendUnavailable``, a value PostgreSQL refuses is ``InvalidInput``; other driver
     errors (unique violations, ...) pass through for the store to name.
     """
-    try:
-        with pool.connection() as conn:
-            yield conn
-    except (PoolTimeout, PoolClosed) as exc:
-        raise BackendUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
-    except psycopg.OperationalError as exc:
-        raise BackendUnavailable(f"PostgreSQL is unavailable: {exc}") from exc
-    except (pg_errors.CheckViolation, pg_errors.NotNullViolation) as exc:
-        raise InvalidInput(f"invalid value: {exc.diag.message_primary or exc}") from exc
-    except psycopg.DataError as exc:
-        raise InvalidInput(f"invalid value: {exc}") from exc
+    with map_exceptions(), pool.connection() as conn:
+        yield conn

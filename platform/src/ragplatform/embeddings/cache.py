@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ragplatform.closing import close_quietly
 from ragplatform.embeddings.base import Embedder
 from ragplatform.errors import BackendUnavailable
 from ragplatform.schema import text_hash
@@ -182,6 +183,10 @@ class CachedEmbedder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    def close(self) -> None:
+        """Closes the wrapped embedder; the cache is shared and closed by its owner."""
+        close_quietly(self.inner)
 
     @property
     def hits(self) -> int:

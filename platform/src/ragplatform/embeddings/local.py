@@ -76,6 +76,11 @@ class LocalEmbedder:
         self._load_lock = threading.Lock()
         self._encode_lock = threading.Lock()
 
+    def close(self) -> None:
+        """Frees the loaded model; the next call loads it again."""
+        with self._load_lock:
+            self._model = None
+
     @property
     def model_id(self) -> str:
         if self._model_id is None:

@@ -6,6 +6,7 @@ so no SDK is needed. The HTTP helpers here are shared with the Ollama embedder.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -14,6 +15,8 @@ import httpx
 import numpy as np
 
 from ragplatform.errors import BackendUnavailable, InvalidInput
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 CLIENT_ERROR_STATUSES = frozenset({400, 413, 422})
@@ -40,6 +43,8 @@ def post_json(
     then raise BackendUnavailable; 400/413/422 (the request itself is wrong, e.g.
     a text over the model's context) raise InvalidInput; any other error status
     (401, 404: a misconfigured provider) raises BackendUnavailable at once.
+    Only httpx's errors (and a JSON decode error of the answer) are translated: anything else,
+    a payload that cannot be encoded as JSON say, is a bug and passes through.
     """
     error: BackendUnavailable | None = None
     for attempt in range(max_retries + 1):
@@ -48,7 +53,8 @@ def post_json(
         try:
             response = client.post(url, json=payload)
         except httpx.HTTPError as exc:
-            error = BackendUnavailable(f"{what} at {url} cannot be reached: {exc!s}")
+            log.warning("%s at %s: %r (attempt %d)", what, url, exc, attempt + 1)
+            error = BackendUnavailable(f"{what} at {url} cannot be reached")
             continue
         if response.status_code < 400:
             try:
@@ -85,8 +91,8 @@ def check_vectors(rows: Any, expected: int, dim: int | None, what: str) -> np.nd
         raise BackendUnavailable(f"{what} returned {got} vectors for {expected} texts")
     try:
         vectors = np.asarray(rows, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise BackendUnavailable(f"{what} returned malformed vectors: {exc}") from exc
+    except (TypeError, ValueError) as exc:  # the provider's rows are not lists of numbers of one length
+        raise BackendUnavailable(f"{what} returned malformed vectors") from exc
     if vectors.ndim != 2 or vectors.shape[1] == 0:
         raise BackendUnavailable(f"{what} returned malformed vectors of shape {vectors.shape}")
     if dim is not None and vectors.shape[1] != dim:

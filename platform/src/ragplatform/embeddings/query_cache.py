@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ragplatform.closing import close_quietly
 from ragplatform.embeddings.base import Embedder
 
 
@@ -29,6 +30,10 @@ class QueryCachedEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed_documents(texts)
+
+    def close(self) -> None:
+        """Closes the wrapped embedder (its HTTP client, or frees the local model)."""
+        close_quietly(self.inner)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from ragplatform.closing import close_quietly
 from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
 from ragplatform.embeddings.query_cache import QueryCachedEmbedder
@@ -34,6 +35,14 @@ class Embedders:
         self._cache = cache
         self._made: dict[tuple[str, str], CachedEmbedder] = {}
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Closes every embedder built here (the default one included) and the shared cache."""
+        with self._lock:
+            made, self._made = list(self._made.values()), {}
+        for embedder in [self.default, *made]:
+            close_quietly(embedder)
+        close_quietly(self._cache)
 
     def for_spec(self, spec: EmbeddingSpec) -> CachedEmbedder:
         """The embedder of ``spec``. Raises InvalidInput (unknown provider, model not found)."""

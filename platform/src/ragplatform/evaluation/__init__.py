@@ -1,6 +1,6 @@
 """Evaluation of index versions: evaluation sets, retrieval and answer metrics, the promotion gate."""
 
-from ragplatform.evaluation.evaluate import EvalReport, evaluate, retriever_for
+from ragplatform.evaluation.evaluate import EvalReport, VersionRetrievers, evaluate, evaluate_retriever
 from ragplatform.evaluation.gate import GateConfig, GateVerdict
 from ragplatform.evaluation.sets import (
     EvalItem,
@@ -20,11 +20,12 @@ __all__ = [
     "EvalSet",
     "GateConfig",
     "GateVerdict",
+    "VersionRetrievers",
     "evaluate",
+    "evaluate_retriever",
     "load_beir",
     "load_jsonl",
     "load_squad",
-    "retriever_for",
     "slice_beir_corpus",
     "split",
     "squad_paragraph_id",

@@ -1,10 +1,15 @@
-"""Evaluate one index version on one evaluation set, and log the result to MLflow.
+"""Evaluate one index version on one evaluation set, and log the result to the registry.
 
 Retrieval goes through the version's own collection and retrieval defaults (mode, fusion,
 alpha, filters, threshold), whether or not it is in production; ``top_k`` is the retrieval
 depth evaluated (the spec's ``top_k`` is how many chunks an answer reads). With answers,
 each question is answered from that retrieval as ``AnswerService`` would (its relevance
 rule and context size, no FAQ shortcut, no history) and scored against the gold answers.
+
+Evaluation takes what it needs, a retriever (``evaluate_retriever``) or something that hands out
+a version's retriever and the registry to log to (``evaluate``, ``VersionRetrievers``:
+``IndexManager`` is one); it never imports the indexing package, which runs evaluations for the
+promotion gate.
 """
 
 from __future__ import annotations
@@ -14,14 +19,15 @@ import logging
 import math
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation import metrics as m
 from ragplatform.evaluation.sets import EvalItem, EvalSet
+from ragplatform.progress import Progress, no_progress
 from ragplatform.registry.base import IndexRegistry
 from ragplatform.retrieval.retriever import RetrievalResult, Retriever
 from ragplatform.schema import Citation, SearchHit
@@ -31,18 +37,26 @@ from ragplatform.vectorindex.base import MAX_TOP_K
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ragplatform.embeddings.base import Embedder
     from ragplatform.generation.base import Generator
-    from ragplatform.indexing.manager import IndexManager
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 ANSWER_METRICS = ("exact_match", "token_f1", "rouge_l")
 _CITATION_MARK = re.compile(r"\[\d+\]")
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
+class VersionRetrievers(Protocol):
+    """What evaluating a registered version needs: its retriever, the registry its evaluation is
+    logged to, and an embedder for the embedding-based answer metrics."""
+
+    @property
+    def registry(self) -> IndexRegistry: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    def retriever(self, version: str) -> Retriever:
+        """Raises NotFound."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -67,14 +81,6 @@ class EvalReport:
         """The ``n`` judged questions that score lowest on ``metric``."""
         scored = [r for r in self.rows if metric in r]
         return sorted(scored, key=lambda r: (r[metric], r["id"]))[:n]
-
-
-def retriever_for(manager: IndexManager, version: str) -> Retriever:
-    """A retriever over ``version``'s collection with its retrieval defaults and its own embedder
-    (the model it was built with), whether or not it is in production. Raises NotFound."""
-    target = manager.registry.get_version(version)
-    embedder = manager.embedder_for(target.spec.embedding)
-    return Retriever(embedder, manager.index, target.collection, target.spec.retrieval)
 
 
 def _answer_contexts(hits: Sequence[SearchHit], settings: AnswerSettings) -> list[SearchHit]:
@@ -166,7 +172,7 @@ def _summary(rows: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, float
 
 
 def evaluate(
-    manager: IndexManager,
+    source: VersionRetrievers,
     version: str,
     eval_set: EvalSet,
     *,
@@ -177,28 +183,79 @@ def evaluate(
     use_ragas: bool = True,
     judge: Any | None = None,
     judge_note: str = "",
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     log_to_mlflow: bool = True,
 ) -> EvalReport:
-    """Retrieval metrics (recall@k and hit rate@k for k in 1, 5, 10, 100 up to ``top_k``,
-    MRR@10, nDCG@10; averaged over questions with judgements) and, ``with_answers``, answer
-    metrics (exact match, token F1, ROUGE-L; ragas non-LLM metrics; faithfulness and answer
-    relevancy when a ``judge`` from ``ragas_judge`` is given). ``generator`` defaults to the
-    extractive answerer. Logged as an MLflow evaluation run linked to the version.
+    """Evaluates registered ``version`` (through ``source``, e.g. the IndexManager) as
+    ``evaluate_retriever`` does, and logs an evaluation run linked to the version.
 
     Raises NotFound (unknown version, collection gone), InvalidInput (top_k out of range,
     empty set), BackendUnavailable (embedder or engine down).
     """
+    _check(eval_set, top_k)
+    report = evaluate_retriever(
+        source.retriever(version),
+        eval_set,
+        version=version,
+        top_k=top_k,
+        with_answers=with_answers,
+        generator=generator,
+        answer_settings=answer_settings,
+        use_ragas=use_ragas,
+        similarity_embedder=source.embedder,
+        judge=judge,
+        judge_note=judge_note,
+        progress=progress,
+    )
+    if not log_to_mlflow:
+        return report
+    progress("log", 0, 1)
+    run_id = log_report(
+        source.registry, version, eval_set, report.metrics, report.rows, top_k=top_k, skipped=report.skipped
+    )
+    progress("log", 1, 1)
+    return EvalReport(version, eval_set.name, report.metrics, report.rows, run_id, report.skipped)
+
+
+def _check(eval_set: EvalSet, top_k: int) -> None:
     if not 1 <= top_k <= MAX_TOP_K:
-        raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
+        raise InvalidInput(
+            f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}", field="top_k", value=top_k
+        )
     if not eval_set.items:
-        raise InvalidInput(f"evaluation set {eval_set.name!r} has no questions")
-    retriever = retriever_for(manager, version)
+        raise InvalidInput(f"evaluation set {eval_set.name!r} has no questions", field="eval_set")
+
+
+def evaluate_retriever(
+    retriever: Retriever,
+    eval_set: EvalSet,
+    *,
+    version: str = "",
+    top_k: int = 100,
+    with_answers: bool = False,
+    generator: Generator | None = None,
+    answer_settings: AnswerSettings | None = None,
+    use_ragas: bool = True,
+    similarity_embedder: Embedder | None = None,
+    judge: Any | None = None,
+    judge_note: str = "",
+    progress: Progress = no_progress,
+) -> EvalReport:
+    """Retrieval metrics (recall@k and hit rate@k for k in 1, 5, 10, 100 up to ``top_k``,
+    MRR@10, nDCG@10; averaged over questions with judgements) and, ``with_answers``, answer
+    metrics (exact match, token F1, ROUGE-L; ragas non-LLM metrics, semantic similarity with
+    ``similarity_embedder`` (default: the retriever's); faithfulness and answer relevancy when
+    a ``judge`` from ``ragas_judge`` is given). ``generator`` defaults to the extractive
+    answerer. Nothing is logged (``run_id`` is None); ``version`` only labels the report.
+
+    Raises InvalidInput (top_k out of range, empty set), NotFound (collection gone),
+    BackendUnavailable (embedder or engine down).
+    """
+    _check(eval_set, top_k)
     ks = m.retrieval_ks(top_k)
     keys = [f"{name}_at_{k}" for k in ks for name in ("recall", "hit_rate")] + ["mrr_at_10", "ndcg_at_10"]
     settings = answer_settings or AnswerSettings()
     scorer: Any = None
-    skipped: dict[str, str] = {}
     if with_answers:
         if generator is None:
             from ragplatform.generation.extractive import ExtractiveGenerator
@@ -207,7 +264,9 @@ def evaluate(
         if use_ragas:
             from ragplatform.evaluation.ragas_metrics import LLM_JUDGED, NON_LLM, RagasScorer
 
-            scorer = RagasScorer(manager.embedder, judge=judge, judge_note=judge_note)
+            scorer = RagasScorer(
+                similarity_embedder or retriever.embedder, judge=judge, judge_note=judge_note
+            )
             keys += [*ANSWER_METRICS, *NON_LLM, *LLM_JUDGED]
         else:
             keys += list(ANSWER_METRICS)
@@ -223,20 +282,15 @@ def evaluate(
         rows.append(row)
         progress("evaluate", done, total)
 
-    summary = _summary(rows, keys)
+    skipped: dict[str, str] = {}
     if scorer is not None:
         skipped = dict(scorer.skipped)
         for name, reason in skipped.items():
             log.info("metric %s skipped: %s", name, reason)
-    run_id = None
-    if log_to_mlflow:
-        progress("log", 0, 1)
-        run_id = log_report(manager.registry, version, eval_set, summary, rows, top_k=top_k, skipped=skipped)
-        progress("log", 1, 1)
-    return EvalReport(version, eval_set.name, summary, rows, run_id, skipped)
+    return EvalReport(version, eval_set.name, _summary(rows, keys), rows, None, skipped)
 
 
-# -- MLflow ------------------------------------------------------------------------------
+# -- logging ------------------------------------------------------------------------------
 
 
 def _chart(metrics: Mapping[str, float], title: str, path: Path) -> None:
@@ -272,46 +326,27 @@ def log_report(
     skipped: Mapping[str, str] | None = None,
 ) -> str:
     """One evaluation run: metrics, the per-question table (``tables/questions.json``, and
-    ``questions_table.json`` through ``log_table`` for the MLflow UI's table view), the metrics
-    chart (``charts/metrics.png``), and parameters. Returns the run id."""
+    ``questions_table.json`` for the MLflow UI's table view), the metrics chart
+    (``charts/metrics.png``), and parameters. Returns the run id. Raises NotFound."""
+    params: dict[str, object] = {
+        "eval_set": eval_set.name,
+        "eval_source": eval_set.source[:400],
+        "questions": len(rows),
+        "top_k": top_k,
+    }
+    params |= {f"skipped.{k}": v[:400] for k, v in (skipped or {}).items()}
+    flat = [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         table = out / "questions.json"
         table.write_text(json.dumps(rows, indent=1, ensure_ascii=False, default=str))
         chart = out / "metrics.png"
         _chart(metrics, f"index v{version} on {eval_set.name} ({len(rows)} questions)", chart)
-        run_id = registry.log_evaluation(
-            version, eval_set.name, metrics, artifacts={"tables": table, "charts": chart}
+        return registry.log_evaluation(
+            version,
+            eval_set.name,
+            metrics,
+            artifacts={"tables": table, "charts": chart},
+            params=params,
+            table=flat,
         )
-    client = getattr(registry, "client", None)
-    if client is not None:
-        _log_extras(client, run_id, eval_set, rows, top_k, skipped or {})
-    return run_id
-
-
-def _log_extras(
-    client: Any,
-    run_id: str,
-    eval_set: EvalSet,
-    rows: list[dict[str, Any]],
-    top_k: int,
-    skipped: Mapping[str, str],
-) -> None:
-    """Parameters and the MLflow table view; a failure here never loses the evaluation."""
-    from mlflow.entities import Param
-
-    params = {
-        "eval_set": eval_set.name,
-        "eval_source": eval_set.source[:400],
-        "questions": len(rows),
-        "top_k": top_k,
-    }
-    params |= {f"skipped.{k}": v[:400] for k, v in skipped.items()}
-    try:
-        client.log_batch(run_id, params=[Param(k, str(v)) for k, v in params.items()])
-        flat = [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
-        import pandas as pd
-
-        client.log_table(run_id, data=pd.DataFrame(flat), artifact_file="questions_table.json")
-    except Exception:
-        log.warning("could not log the evaluation table or parameters to run %s", run_id, exc_info=True)

@@ -1,24 +1,24 @@
-"""The promotion gate: a candidate may not regress against production on the primary metric.
+"""The promotion gate, as pure policy: a candidate may not regress against production on the
+primary metric by more than the tolerance.
 
-Both versions are scored on the same evaluation set; a value already recorded for that set
-(version tag ``eval.<set>.<metric>``, written by every evaluation) is reused, otherwise the
-version is evaluated now (retrieval only) and the result logged like any evaluation.
+The gate evaluates nothing itself. ``IndexManager.promote`` scores both versions on the same
+evaluation set (a value already recorded for that set, version tag ``eval.<set>.<metric>``, is
+reused through ``recorded``; otherwise it evaluates the version now) and hands the two scores to
+``check``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation.metrics import label
 from ragplatform.evaluation.sets import EvalSet, load_beir, load_jsonl, load_squad
 from ragplatform.registry.base import IndexVersion
-
-if TYPE_CHECKING:
-    from ragplatform.indexing.manager import IndexManager
 
 log = logging.getLogger(__name__)
 
@@ -92,39 +92,37 @@ def recorded(version: IndexVersion, eval_set: str, metric: str) -> float | None:
         return None
 
 
-def score(manager: IndexManager, version: IndexVersion, eval_set: EvalSet, config: GateConfig) -> float:
-    """The primary metric of ``version`` on ``eval_set``: recorded, or evaluated now.
-    Raises InvalidInput when the evaluation does not produce that metric."""
-    value = recorded(version, eval_set.name, config.primary_metric)
-    if value is not None:
-        return value
-    from ragplatform.evaluation.evaluate import evaluate
-
-    report = evaluate(manager, version.version, eval_set, top_k=config.top_k)
-    if config.primary_metric not in report.metrics:
+def primary_value(metrics: Mapping[str, float], config: GateConfig) -> float:
+    """The gate's primary metric among an evaluation's ``metrics``. Raises InvalidInput when the
+    evaluation does not produce it."""
+    if config.primary_metric not in metrics:
         raise InvalidInput(
             f"primary metric {config.primary_metric!r} is not produced by a retrieval evaluation; "
-            f"choose one of {', '.join(sorted(report.metrics))}"
+            f"choose one of {', '.join(sorted(metrics))}",
+            field="primary_metric",
+            value=config.primary_metric,
         )
-    return report.metrics[config.primary_metric]
+    return metrics[config.primary_metric]
 
 
 def check(
-    manager: IndexManager,
-    candidate: IndexVersion,
-    production: IndexVersion,
-    eval_set: EvalSet,
+    candidate: float,
+    production: float,
     config: GateConfig,
+    *,
+    eval_set: str,
+    candidate_version: str,
+    production_version: str,
 ) -> GateVerdict:
-    """Compares the candidate with production; ``passed`` unless candidate < production - tolerance."""
+    """The verdict on two scores of the primary metric on one evaluation set: ``passed`` unless
+    candidate < production - tolerance. The versions and the set only word the reason."""
     metric = config.primary_metric
-    cand = score(manager, candidate, eval_set, config)
-    prod = score(manager, production, eval_set, config)
-    passed = cand >= prod - config.tolerance - 1e-12
+    passed = candidate >= production - config.tolerance - 1e-12
     op = ">=" if passed else "<"
     reason = (
-        f"{label(metric)} {cand:.3f} {op} production {prod:.3f} - tolerance {config.tolerance:.3f} "
-        f"on eval set '{eval_set.name}' (candidate v{candidate.version}, production v{production.version})"
+        f"{label(metric)} {candidate:.3f} {op} production {production:.3f} - tolerance "
+        f"{config.tolerance:.3f} on eval set '{eval_set}' (candidate v{candidate_version}, "
+        f"production v{production_version})"
     )
     log.info("promotion gate: %s", reason)
-    return GateVerdict(passed, metric, cand, prod, reason)
+    return GateVerdict(passed, metric, candidate, production, reason)

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Final, Literal
 
+from ragplatform.closing import close_quietly
 from ragplatform.errors import BackendUnavailable, InvalidInput
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
 
@@ -60,6 +61,11 @@ class FallbackGenerator:
             raise ValueError("FallbackGenerator needs at least one generator")
         self.generators = tuple(generators)
         self.logger = logger or logging.getLogger(__name__)
+
+    def close(self) -> None:
+        """Closes every generator of the chain (HTTP clients, the local model)."""
+        for generator in self.generators:
+            close_quietly(generator)
 
     def stream(self, request: GenerationRequest, stats: GenerationStats | None = None) -> Iterator[str]:
         """Yield the pieces of the first generator that starts answering.

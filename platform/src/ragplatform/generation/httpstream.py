@@ -21,6 +21,7 @@ the fallback chain switch providers without the user seeing a broken answer.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from typing import Any
 import httpx
 
 from ragplatform.errors import BackendUnavailable
+
+log = logging.getLogger(__name__)
 
 ERROR_BODY_CHARS = 300
 
@@ -80,8 +83,10 @@ def open_stream(
 ) -> Iterator[httpx.Response]:
     """POST ``json_body`` and yield the streaming response once its status is 2xx.
 
-    Raises ``BackendUnavailable`` for transport errors (at connect time or while
-    the body is read inside the ``with`` block) and for non-2xx statuses.
+    Raises ``BackendUnavailable`` for httpx's errors (at connect time or while the body is read
+    inside the ``with`` block: a timeout, a refused or dropped connection, a body that cannot be
+    decoded, a redirect loop) and for non-2xx statuses. Nothing else is translated: an error of
+    the caller's own code inside the block passes through unchanged.
     """
     try:
         with client.stream("POST", url, json=dict(json_body), headers=dict(headers or {})) as response:
@@ -89,9 +94,14 @@ def open_stream(
                 raise status_error(provider, url, response.status_code, response.read())
             yield response
     except httpx.TimeoutException as exc:
-        raise BackendUnavailable(f"{provider} at {url} timed out: {exc!r}") from exc
+        log.warning("%s at %s: %r", provider, url, exc)
+        raise BackendUnavailable(f"{provider} at {url} timed out") from exc
     except httpx.TransportError as exc:
-        raise BackendUnavailable(f"{provider} at {url} cannot be reached: {exc!r}") from exc
+        log.warning("%s at %s: %r", provider, url, exc)
+        raise BackendUnavailable(f"{provider} at {url} cannot be reached") from exc
+    except httpx.HTTPError as exc:  # a body that cannot be decoded, a redirect loop
+        log.warning("%s at %s: %r", provider, url, exc)
+        raise BackendUnavailable(f"{provider} at {url} sent an answer that cannot be read") from exc
 
 
 @dataclass(frozen=True)

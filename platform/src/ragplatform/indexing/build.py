@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,19 +27,18 @@ from ragplatform.indexing import corpus
 from ragplatform.ingest.chunking import chunk_documents
 from ragplatform.ingest.content import content_documents
 from ragplatform.ingest.readers import load_path
-from ragplatform.registry.base import IndexRegistry, IndexVersion
+from ragplatform.metrics.percentiles import percentile
+from ragplatform.progress import Progress, no_progress
+from ragplatform.registry.base import BuildRun, IndexRegistry, IndexVersion
 from ragplatform.schema import Chunk, Document
 from ragplatform.spec import IndexSpec
 from ragplatform.vectorindex.base import VectorIndex
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 EMBED_BATCH = 256
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
+# idx_<data key>_<corpus key>_<first 8 characters of the build run id>; Weaviate capitalises the first letter
+_COLLECTION = re.compile(r"^[iI]dx_[0-9a-f]+_[0-9a-f]+_([0-9a-f]{8})$")
 
 
 @dataclass
@@ -62,8 +62,8 @@ class BuildStats:
             arr = np.asarray(self.chunk_lengths)
             out |= {
                 "chunk_chars_mean": float(arr.mean()),
-                "chunk_chars_p50": float(np.percentile(arr, 50)),
-                "chunk_chars_p95": float(np.percentile(arr, 95)),
+                "chunk_chars_p50": percentile(self.chunk_lengths, 0.5) or 0.0,
+                "chunk_chars_p95": percentile(self.chunk_lengths, 0.95) or 0.0,
             }
         return out
 
@@ -76,6 +76,13 @@ class BuildResult:
 
 def collection_name(spec: IndexSpec, corpus_key: str, run_id: str) -> str:
     return f"idx_{spec.data_key()}_{corpus_key[:8]}_{run_id[:8]}"
+
+
+def collection_run_prefix(collection: str) -> str | None:
+    """The start of the build run id a ``collection_name`` was made from; None for a collection
+    that no build made (the live user documents, anything else in the engine)."""
+    match = _COLLECTION.match(collection)
+    return match.group(1) if match else None
 
 
 def select_corpus(
@@ -122,7 +129,7 @@ def _find_reusable(
 
 
 def _write_artifacts(
-    run: object, spec: IndexSpec, collection: str, stats: BuildStats, docs: list[Document]
+    run: BuildRun, spec: IndexSpec, collection: str, stats: BuildStats, docs: list[Document]
 ) -> None:
     import matplotlib
 
@@ -139,7 +146,7 @@ def _write_artifacts(
             "reused": bool(stats.reused_collection),
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        run.log_artifact(out / "manifest.json")  # type: ignore[attr-defined]
+        run.log_artifact(out / "manifest.json")
         if stats.chunk_lengths:
             fig, ax = plt.subplots(figsize=(6, 3.5))
             ax.hist(stats.chunk_lengths, bins=40, color="#4c72b0")
@@ -149,7 +156,7 @@ def _write_artifacts(
             fig.tight_layout()
             fig.savefig(out / "chunk_lengths.png", dpi=100)
             plt.close(fig)
-            run.log_artifact(out / "chunk_lengths.png", "charts")  # type: ignore[attr-defined]
+            run.log_artifact(out / "chunk_lengths.png", "charts")
 
 
 def build_index(
@@ -160,9 +167,11 @@ def build_index(
     embedder: CachedEmbedder,
     content: ContentStore | None,
     datasets_dir: Path,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
+    run_tags: Mapping[str, str] | None = None,
 ) -> BuildResult:
-    """Builds and registers one index version; raises InvalidInput for a bad corpus."""
+    """Builds and registers one index version; ``run_tags`` go on its build run (a build job's id,
+    say). Raises InvalidInput for a bad corpus."""
     started = time.perf_counter()
     stats = BuildStats()
     progress("load", 0, 1)
@@ -174,7 +183,7 @@ def build_index(
     stats.load_seconds = time.perf_counter() - started
     progress("load", 1, 1)
 
-    with registry.build_run(spec) as run:
+    with registry.build_run(spec, run_tags) as run:
         if reusable is not None:
             collection = reusable.collection
             stats.reused_collection = 1

@@ -1,19 +1,26 @@
-"""IndexManager: build, list, promote and roll back index versions, one place for every caller
-(CLI, notebooks, API, console)."""
+"""IndexManager: build, list, evaluate, promote and roll back index versions, one place for every
+caller (CLI, notebooks, API, console).
+
+The manager runs the evaluations the promotion gate needs and hands their scores to the gate,
+which is pure policy (``evaluation/gate.py``); evaluation never imports the manager.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ragplatform.content.base import ContentStore
 from ragplatform.embeddings.cache import CachedEmbedder
 from ragplatform.errors import PromotionRefused
-from ragplatform.evaluation.gate import GateConfig, check
+from ragplatform.evaluation.evaluate import evaluate
+from ragplatform.evaluation.gate import GateConfig, check, primary_value, recorded
 from ragplatform.evaluation.sets import EvalSet
-from ragplatform.indexing.build import BuildResult, Progress, _no_progress, build_index
+from ragplatform.indexing.build import BuildResult, build_index
+from ragplatform.progress import Progress, no_progress
 from ragplatform.registry.base import PRODUCTION, IndexRegistry, IndexVersion, PromotionResult
+from ragplatform.retrieval.retriever import Retriever
 from ragplatform.spec import EmbeddingSpec, IndexSpec
 from ragplatform.vectorindex.base import VectorIndex
 
@@ -44,17 +51,39 @@ class IndexManager:
         model, e.g. a fine-tuned MiniLM). Raises InvalidInput when that model cannot be found."""
         return self._embedders(spec) if self._embedders is not None else self.embedder
 
-    def build(self, spec: IndexSpec, progress: Progress = _no_progress) -> BuildResult:
-        """Builds and registers a version (not promoted). Raises InvalidInput for a bad spec/corpus."""
+    def build(
+        self, spec: IndexSpec, progress: Progress = no_progress, run_tags: Mapping[str, str] | None = None
+    ) -> BuildResult:
+        """Builds and registers a version (not promoted); ``run_tags`` go on its build run.
+        Raises InvalidInput for a bad spec/corpus, or one naming another engine than the platform's."""
         return build_index(
-            spec,
+            spec.for_engine(self.index.engine),
             registry=self.registry,
             index=self.index,
             embedder=self.embedder_for(spec.embedding),
             content=self.content,
             datasets_dir=self.datasets_dir,
             progress=progress,
+            run_tags=run_tags,
         )
+
+    def retriever(self, version: str) -> Retriever:
+        """A retriever over ``version``'s collection with its retrieval defaults and its own
+        embedder (the model it was built with), whether or not it is in production.
+        Raises NotFound, InvalidInput (its embedding model cannot be found)."""
+        target = self.registry.get_version(version)
+        return Retriever(
+            self.embedder_for(target.spec.embedding), self.index, target.collection, target.spec.retrieval
+        )
+
+    def gate_score(self, version: IndexVersion, eval_set: EvalSet) -> float:
+        """The gate's primary metric for ``version`` on ``eval_set``: the value an earlier evaluation
+        recorded, else a retrieval evaluation now (logged like any). Raises InvalidInput, NotFound."""
+        value = recorded(version, eval_set.name, self.gate.primary_metric)
+        if value is not None:
+            return value
+        report = evaluate(self, version.version, eval_set, top_k=self.gate.top_k)
+        return primary_value(report.metrics, self.gate)
 
     def versions(self) -> list[IndexVersion]:
         return self.registry.list_versions()
@@ -91,7 +120,14 @@ class IndexManager:
         eval_set = eval_set or self.gate.load_eval_set()
         if eval_set is None:
             return "no evaluation set given, no comparison"
-        verdict = check(self, target, current, eval_set, self.gate)
+        verdict = check(
+            self.gate_score(target, eval_set),
+            self.gate_score(current, eval_set),
+            self.gate,
+            eval_set=eval_set.name,
+            candidate_version=target.version,
+            production_version=current.version,
+        )
         if verdict.passed:
             return verdict.reason
         if force:
@@ -104,7 +140,7 @@ class IndexManager:
         self.index.set_alias(PRODUCTION, self.registry.get_version(result.version).collection)
         return result
 
-    def ensure_production(self, spec: IndexSpec, progress: Progress = _no_progress) -> IndexVersion:
+    def ensure_production(self, spec: IndexSpec, progress: Progress = no_progress) -> IndexVersion:
         """The promoted version; builds and promotes ``spec`` first when none is promoted."""
         current = self.production()
         if current is not None:

@@ -30,9 +30,12 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,42 +43,34 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ragplatform.errors import InvalidInput, NotFound, TooLarge, UnsupportedMedia
+from ragplatform.ingest.filetypes import CONTENT_TYPES as CONTENT_TYPES
+from ragplatform.ingest.filetypes import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
+from ragplatform.ingest.filetypes import FileType, detect_type
 from ragplatform.schema import Document
 
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (
-    ".txt",
-    ".md",
-    ".markdown",
-    ".html",
-    ".htm",
-    ".pdf",
-    ".docx",
-    ".csv",
-    ".json",
-    ".jsonl",
-)
-
-CONTENT_TYPES: dict[str, str] = {
-    "text/plain": ".txt",
-    "text/markdown": ".md",
-    "text/x-markdown": ".md",
-    "text/html": ".html",
-    "application/xhtml+xml": ".html",
-    "application/pdf": ".pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "text/csv": ".csv",
-    "application/csv": ".csv",
-    "application/json": ".json",
-    "application/x-ndjson": ".jsonl",
-    "application/jsonl": ".jsonl",
-    "application/x-jsonlines": ".jsonl",
-}
+log = logging.getLogger(__name__)
 
 MAX_DOCX_UNCOMPRESSED = 256 * 1024 * 1024
 
 TEXT_FIELDS = ("text", "content", "body", "abstract", "answer", "description")
 TITLE_FIELDS = ("title", "name", "question", "subject", "heading")
 ID_FIELDS = ("_id", "id", "doc_id", "uuid")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one file may become (None: unbounded, as for a trusted corpus).
+
+    Readers stop as soon as one is passed and raise TooLarge naming it, so a small file that
+    inflates (a PDF "decompression bomb") costs milliseconds, not minutes.
+    """
+
+    max_text_chars: int | None = None
+    max_pages: int | None = None
+    max_inflated_bytes: int | None = None
+
+
+UNLIMITED = ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -87,7 +82,7 @@ class _Part:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-_Reader = Callable[[bytes, str], list[_Part]]
+_Reader = Callable[[bytes, str, ReadLimits], list[_Part]]
 
 
 def load_path(path: Path, extensions: Sequence[str] = (), max_documents: int | None = None) -> list[Document]:
@@ -123,7 +118,7 @@ def load_path(path: Path, extensions: Sequence[str] = (), max_documents: int | N
             data = file.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"cannot read '{rel}': {exc.strerror or exc}") from exc
-        docs.extend(_documents(rel, rel, data, _READERS[file.suffix.lower()], {}))
+        docs.extend(_documents(rel, rel, data, _READERS[file.suffix.lower()], {}, UNLIMITED))
         if max_documents is not None and len(docs) >= max_documents:
             return docs[:max_documents]
     return docs
@@ -134,36 +129,35 @@ def parse_bytes(
     data: bytes,
     content_type: str | None = None,
     metadata: dict[str, Any] | None = None,
+    *,
+    limits: ReadLimits = UNLIMITED,
+    file_type: FileType | None = None,
 ) -> list[Document]:
     """Parse an uploaded file into Documents.
 
-    The type comes from the file name's extension, else from ``content_type``.
-    ``metadata`` (``owner``, ``chat_id``, ...) is copied onto every Document; a
-    ``doc_id`` key in it sets the document id (e.g. the upload's record id),
-    otherwise the id is ``upload/<hash of owner, chat, name and bytes>/<name>``,
-    so the same file uploaded by two owners never shares chunk ids.
+    The format is decided by ``detect_type`` from the name, ``content_type`` and the bytes
+    together (executables and scripts are refused), unless the caller has decided it already
+    (``file_type``). ``metadata`` (``owner``, ``chat_id``, ...) is copied onto every Document; a
+    ``doc_id`` key in it sets the document id (e.g. the upload's record id), otherwise the id is
+    ``upload/<hash of owner, chat, name and bytes>/<name>``, so the same file uploaded by two
+    owners never shares chunk ids. ``limits`` bound pages, characters and inflated bytes.
 
-    Raises UnsupportedMedia for a type we cannot read and InvalidInput for an
-    empty, undecodable or corrupt file.
+    Raises UnsupportedMedia for a type we cannot or will not read, TooLarge when a limit is
+    passed, and InvalidInput for an empty, undecodable or corrupt file.
     """
     name = re.split(r"[\\/]", filename.strip())[-1]
     if not name:
-        raise InvalidInput("filename must not be empty")
-    ext = PurePosixPath(name).suffix.lower()
-    if ext not in SUPPORTED_EXTENSIONS:
-        by_type = CONTENT_TYPES.get((content_type or "").split(";")[0].strip().lower())
-        if by_type is None:
-            raise _unsupported(ext or content_type or name)
-        ext = by_type
+        raise InvalidInput("filename must not be empty", field="filename")
+    ext = (file_type or detect_type(name, data, content_type)).extension
     meta = dict(metadata or {})
     doc_id = meta.pop("doc_id", None)
     if not doc_id:
         digest = hashlib.sha256()
         for piece in (str(meta.get("owner", "")), str(meta.get("chat_id", "")), name):
-            digest.update(piece.encode() + b"\0")
+            digest.update(piece.encode("utf-8", "surrogatepass") + b"\0")
         digest.update(data)
         doc_id = f"upload/{digest.hexdigest()[:16]}/{name}"
-    return _documents(str(doc_id), name, data, _READERS[ext], meta)
+    return _documents(str(doc_id), name, data, _READERS[ext], meta, limits)
 
 
 def _normalise_extensions(extensions: Iterable[str]) -> frozenset[str]:
@@ -193,13 +187,19 @@ def _walk(root: Path, allowed: frozenset[str]) -> Iterable[tuple[Path, str]]:
 
 
 def _documents(
-    doc_id: str, source: str, data: bytes, reader: _Reader, caller_meta: dict[str, Any]
+    doc_id: str,
+    source: str,
+    data: bytes,
+    reader: _Reader,
+    caller_meta: dict[str, Any],
+    limits: ReadLimits,
 ) -> list[Document]:
     if not data.strip():
-        raise InvalidInput(f"'{source}' is empty")
-    parts = reader(data, source)
+        raise InvalidInput(f"'{source}' is empty", field="file")
+    parts = reader(data, source, limits)
     if not parts:
-        raise InvalidInput(f"'{source}' has no extractable text")
+        raise InvalidInput(f"'{source}' has no extractable text", field="file")
+    _check_chars(source, sum(len(p.text) for p in parts), limits)
     stem = PurePosixPath(source).stem
     docs = []
     for part in parts:
@@ -208,6 +208,19 @@ def _documents(
         meta.update(caller_meta)
         docs.append(Document(id=doc_id + part.key, text=part.text, metadata=meta))
     return docs
+
+
+def _check_chars(name: str, chars: int, limits: ReadLimits) -> None:
+    if limits.max_text_chars is not None and chars > limits.max_text_chars:
+        raise _too_much_text(name, limits.max_text_chars)
+
+
+def _too_much_text(name: str, limit: int) -> TooLarge:
+    return TooLarge(
+        f"'{name}' has more than {limit} characters of text; the limit is {limit} characters "
+        "per document (DOCUMENTS__MAX_TEXT_CHARS): split the file",
+        field="file",
+    )
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -233,7 +246,7 @@ def _tidy(text: str) -> str:
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-def _read_text(data: bytes, name: str) -> list[_Part]:
+def _read_text(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     text = _decode(data, name).strip()
     if not text:
         return []
@@ -241,7 +254,7 @@ def _read_text(data: bytes, name: str) -> list[_Part]:
     return [_Part(text, metadata={"title": heading.group(1) if heading else None})]
 
 
-def _read_html(data: bytes, name: str) -> list[_Part]:
+def _read_html(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
@@ -258,34 +271,128 @@ def _read_html(data: bytes, name: str) -> list[_Part]:
     return [_Part(text, metadata={"title": title})] if text else []
 
 
-def _read_pdf(data: bytes, name: str) -> list[_Part]:
-    import pypdf
+class _TextBudgetExceeded(Exception):
+    """Raised from pypdf's text visitor to stop extracting the moment the budget is passed."""
 
-    parts = []
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InvalidInput(f"'{name}' is an encrypted PDF")
-        meta = reader.metadata
-        title = (meta.title or "").strip() if meta else ""
-        for number, page in enumerate(reader.pages, start=1):
-            text = _tidy(page.extract_text() or "")
-            if text:
-                parts.append(_Part(text, f"#page={number}", {"title": title, "page": number}))
+
+# Besides its own errors, pypdf warns that "broken PDF files might cause other Exceptions"; its
+# robustness issues (and a fuzz of our test files) show which: a missing key, a short operand
+# list, an object of an unexpected type or without the expected attribute, a negative seek, a
+# failed internal assertion, runaway recursion, bad arithmetic, a malformed binary field or
+# zlib stream. Raised inside the pypdf calls below they mean the file, not our code, is broken.
+_PDF_BROKEN: tuple[type[Exception], ...] = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    RecursionError,
+    ArithmeticError,
+    struct.error,
+    zlib.error,
+)
+
+
+def _read_pdf(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
+    """One part per page with text. Under ``limits``: the page count is checked before any page is
+    read, every stream is inflated to at most ``max_inflated_bytes`` (pypdf stops decompressing
+    there), and extraction stops mid-page once ``max_text_chars`` is passed."""
+    import pypdf
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
+
+    bound = limits.max_inflated_bytes
+    config = pypdf.get_configuration()
+    if bound is not None:
+        config = config.with_overwrites(
+            zlib_maximum_output_length=bound,
+            lzw_maximum_output_length=bound,
+            run_length_maximum_output_length=bound,
+            brotli_maximum_output_length=bound,
+            array_based_stream_maximum_output_length=bound,
+        )
+    texts: list[str] = []
+    try:  # nothing but pypdf's calls and our limit checks in here: see _PDF_BROKEN
+        with pypdf.apply_configuration(config):
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InvalidInput(f"'{name}' is an encrypted PDF", field="file")
+            pages = len(reader.pages)
+            if limits.max_pages is not None and pages > limits.max_pages:
+                raise TooLarge(
+                    f"'{name}' has {pages} pages; the limit is {limits.max_pages} pages per document "
+                    "(DOCUMENTS__MAX_PAGES): split the file",
+                    field="file",
+                )
+            meta = reader.metadata
+            title = (meta.title or "").strip() if meta else ""
+            budget = _Budget(limits.max_text_chars)
+            for page in reader.pages:
+                texts.append(page.extract_text(visitor_text=budget.visit) or "")
     except InvalidInput:
         raise
-    except Exception as exc:  # pypdf raises many types on corrupt input; none may crash a build
-        raise InvalidInput(f"'{name}' is not a readable PDF: {exc}") from exc
+    except _TextBudgetExceeded:
+        raise _too_much_text(name, limits.max_text_chars or 0) from None
+    except LimitReachedError as exc:
+        if bound is not None and "decompress" in str(exc).lower():
+            raise TooLarge(
+                f"'{name}' holds a compressed stream that inflates past {bound} bytes, the limit per "
+                "stream (DOCUMENTS__MAX_INFLATED_BYTES); a stream that inflates this much is refused "
+                "as a possible decompression bomb",
+                field="file",
+            ) from exc
+        log.info("'%s': pypdf stopped at a limit: %s", name, exc)
+        raise TooLarge(
+            f"'{name}' is too complex to read safely (too deeply nested or too many objects)", field="file"
+        ) from exc
+    except (NotImplementedError, DependencyError) as exc:  # a filter or cipher pypdf cannot decode here
+        log.info("'%s' uses a PDF feature pypdf cannot read: %s", name, exc)
+        raise UnsupportedMedia(
+            f"'{name}' uses a PDF feature (a compression filter or encryption) this server cannot read",
+            field="file",
+        ) from exc
+    except (PyPdfError, *_PDF_BROKEN) as exc:  # a damaged file must be refused, never crash a build
+        log.info("'%s' is not a readable PDF: %r", name, exc)
+        raise InvalidInput(f"'{name}' is not a readable PDF", field="file") from exc
+    parts: list[_Part] = []
+    for number, raw in enumerate(texts, start=1):
+        text = _tidy(raw)
+        if text:
+            parts.append(_Part(text, f"#page={number}", {"title": title, "page": number}))
     return parts
 
 
-def _read_docx(data: bytes, name: str) -> list[_Part]:
+class _Budget:
+    """Counts extracted characters across pages; raises _TextBudgetExceeded past the limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def visit(self, text: str, *_: Any) -> None:
+        if self.limit is None:
+            return
+        self.used += len(text.strip())
+        if self.used > self.limit:
+            raise _TextBudgetExceeded
+
+
+def _read_docx(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     import docx2txt
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
-                raise TooLarge(f"'{name}' unpacks to more than {MAX_DOCX_UNCOMPRESSED} bytes")
+            infos = archive.infolist()
+            if sum(info.file_size for info in infos) > MAX_DOCX_UNCOMPRESSED:
+                raise TooLarge(f"'{name}' unpacks to more than {MAX_DOCX_UNCOMPRESSED} bytes", field="file")
+            bound = limits.max_inflated_bytes
+            for info in infos:
+                if bound is not None and info.filename.startswith("word/") and info.file_size > bound:
+                    raise TooLarge(
+                        f"'{name}' holds a part ({info.filename}) that inflates past {bound} bytes, "
+                        "the limit per part (DOCUMENTS__MAX_INFLATED_BYTES): split the document",
+                        field="file",
+                    )
             title = ""
             if "docProps/core.xml" in archive.namelist():
                 core = ElementTree.fromstring(archive.read("docProps/core.xml"))
@@ -295,11 +402,11 @@ def _read_docx(data: bytes, name: str) -> list[_Part]:
     except InvalidInput:
         raise
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError) as exc:
-        raise InvalidInput(f"'{name}' is not a readable DOCX file: {exc}") from exc
+        raise InvalidInput(f"'{name}' is not a readable DOCX file: {exc}", field="file") from exc
     return [_Part(text, metadata={"title": title})] if text else []
 
 
-def _read_csv(data: bytes, name: str) -> list[_Part]:
+def _read_csv(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     text = _decode(data, name)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
@@ -313,14 +420,14 @@ def _read_csv(data: bytes, name: str) -> list[_Part]:
     return _records_to_parts(records, name)
 
 
-def _read_json(data: bytes, name: str) -> list[_Part]:
+def _read_json(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     text = _decode(data, name)
     try:
         value: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise InvalidInput(f"'{name}' is not valid JSON: {exc}") from exc
-        return _read_jsonl(data, name)
+        return _read_jsonl(data, name, limits)
     if isinstance(value, dict):
         return _records_to_parts([value], name)
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
@@ -329,7 +436,7 @@ def _read_json(data: bytes, name: str) -> list[_Part]:
     return [_Part(rendered)] if rendered.strip() else []
 
 
-def _read_jsonl(data: bytes, name: str) -> list[_Part]:
+def _read_jsonl(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     records: list[dict[str, Any]] = []
     for number, line in enumerate(_decode(data, name).splitlines(), start=1):
         if not line.strip():

@@ -1,4 +1,5 @@
-"""QueryLog on PostgreSQL (table ``query_log``); percentiles computed by the database."""
+"""QueryLog on PostgreSQL (table ``query_log``); percentiles computed by the database, with the
+definition of ``ragplatform.metrics.percentiles``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from psycopg_pool import ConnectionPool
 from ragplatform.db.pool import connection
 from ragplatform.errors import InvalidInput
 from ragplatform.metrics.base import DailyUsage, QueryRecord, UsageSummary
+from ragplatform.metrics.percentiles import sql_percentile
 
 COLUMNS = (
     "question",
@@ -65,17 +67,16 @@ class PostgresQueryLog:
         session_id: str | None = None,
     ) -> UsageSummary:
         if since and until and until < since:
-            raise InvalidInput("'until' must not be before 'since'")
+            raise InvalidInput("'until' must not be before 'since'", field="until", value=until)
         where, params = _where(since, until, user_id, session_id)
         query = sql.SQL(
             "SELECT count(*) AS questions, count(*) FILTER (WHERE unanswered) AS unanswered,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,"
-            " percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,"
+            " {} AS p50, {} AS p95,"
             " coalesce(sum(prompt_tokens), 0) AS prompt_tokens,"
             " coalesce(sum(completion_tokens), 0) AS completion_tokens,"
             " min(created_at) AS first_at, max(created_at) AS last_at"
             " FROM query_log WHERE {}"
-        ).format(where)
+        ).format(sql_percentile(0.5, "latency_ms"), sql_percentile(0.95, "latency_ms"), where)
         with connection(self._pool) as conn:
             row = conn.execute(query, params).fetchone()
         assert row is not None
@@ -103,11 +104,9 @@ class PostgresQueryLog:
         where, params = _where(since, until, user_id, session_id)
         query = sql.SQL(
             "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS questions,"
-            " count(*) FILTER (WHERE unanswered) AS unanswered,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,"
-            " percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95"
+            " count(*) FILTER (WHERE unanswered) AS unanswered, {} AS p50, {} AS p95"
             " FROM query_log WHERE {} GROUP BY day ORDER BY day"
-        ).format(where)
+        ).format(sql_percentile(0.5, "latency_ms"), sql_percentile(0.95, "latency_ms"), where)
         with connection(self._pool) as conn:
             rows = conn.execute(query, params).fetchall()
         return [
@@ -118,7 +117,7 @@ class PostgresQueryLog:
         self, limit: int = 10, since: datetime | None = None, until: datetime | None = None
     ) -> list[tuple[str, int]]:
         if not 1 <= limit <= 1000:
-            raise InvalidInput(f"limit must be between 1 and 1000, got {limit}")
+            raise InvalidInput(f"limit must be between 1 and 1000, got {limit}", field="limit", value=limit)
         where, params = _where(since, until)
         query = sql.SQL(
             "SELECT min(question) AS question, count(*) AS n FROM query_log WHERE {}"

@@ -3,12 +3,10 @@ promotion gate's set, their MLflow runs, and what they retrieve."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragplatform.notebook.workspace import Progress
+from ragplatform.progress import Progress
 from ragplatform.registry.base import IndexVersion
 from ragplatform.spec import CorpusSpec, IndexSpec
 
@@ -122,46 +120,35 @@ def gate_scores(
     computes it: the value an earlier evaluation recorded, or an evaluation now (logged)."""
     import pandas as pd
 
-    from ragplatform.evaluation.gate import score
-
     rows = []
     for done, v in enumerate(versions):
         if progress:
             progress("score", done, len(versions))
-        rows.append(_describe(v) | {manager.gate.primary_metric: score(manager, v, eval_set, manager.gate)})
+        rows.append(_describe(v) | {manager.gate.primary_metric: manager.gate_score(v, eval_set)})
     if progress:
         progress("score", len(versions), len(versions))
     return pd.DataFrame(rows).set_index("version")
 
 
 def run_summary(manager: IndexManager, run_id: str) -> dict[str, Any]:
-    """An MLflow run as the registry stored it: name, status, tags, params, metrics, artifacts."""
-    client: Any = getattr(manager.registry, "client")  # noqa: B009 - the MLflow registry's client
-    run = client.get_run(run_id)
-
-    def artifacts(path: str | None = None) -> list[str]:
-        out: list[str] = []
-        for item in client.list_artifacts(run_id, path):
-            out.extend(artifacts(item.path) if item.is_dir else [item.path])
-        return out
-
+    """A tracked run as the registry stored it: name, status, tags, params, metrics, artifacts.
+    Raises NotFound."""
+    run = manager.registry.get_run(run_id)
     return {
         "run_id": run_id,
-        "run_name": run.info.run_name,
-        "experiment_id": run.info.experiment_id,
-        "status": run.info.status,
-        "tags": {k: v for k, v in run.data.tags.items() if not k.startswith("mlflow.")},
-        "params": dict(run.data.params),
-        "metrics": dict(run.data.metrics),
-        "artifacts": artifacts(),
+        "run_name": run.name,
+        "experiment_id": run.experiment_id,
+        "status": run.status,
+        "tags": dict(run.tags),
+        "params": dict(run.params),
+        "metrics": dict(run.metrics),
+        "artifacts": manager.registry.list_artifacts(run_id),
     }
 
 
 def artifact_image(manager: IndexManager, run_id: str, path: str) -> bytes:
-    """The bytes of an image artifact of a run, e.g. ``charts/chunk_lengths.png``."""
-    client: Any = getattr(manager.registry, "client")  # noqa: B009 - the MLflow registry's client
-    with tempfile.TemporaryDirectory() as tmp:
-        return Path(client.download_artifacts(run_id, path, tmp)).read_bytes()
+    """The bytes of an image artifact of a run, e.g. ``charts/chunk_lengths.png``. Raises NotFound."""
+    return manager.registry.read_artifact(run_id, path)
 
 
 def retrieved_chunks(
@@ -179,10 +166,8 @@ def retrieved_chunks(
     import pandas as pd
 
     from ragplatform.evaluation.metrics import chunk_doc_ids
-    from ragplatform.retrieval.retriever import Retriever
 
-    target = manager.registry.get_version(version)
-    retriever = Retriever(manager.embedder, manager.index, target.collection, target.spec.retrieval)
+    retriever = manager.retriever(version)
     rows = []
     for rank, hit in enumerate(retriever.search(question, top_k=max(k, depth)).hits[:k], 1):
         ids = chunk_doc_ids(hit.chunk)

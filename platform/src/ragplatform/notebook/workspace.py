@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ragplatform.progress import Progress
 from ragplatform.settings import LLMSettings, Settings
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total), as builds and evaluations report
 
 # Libraries the platform loads import tqdm.auto, which warns in Jupyter without ipywidgets; the
 # notebooks use text bars (progress_bars), so the warning only confuses.

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ragplatform.errors import BackendUnavailable, NotFound
-from ragplatform.registry.base import PRODUCTION, IndexVersion, PromotionResult
+from ragplatform.registry.base import PRODUCTION, IndexVersion, PromotionResult, RunInfo
+from ragplatform.runner import Runner
 from ragplatform.spec import IndexSpec
 
 log = logging.getLogger(__name__)
 
 HISTORY_TAG = "production_history"  # JSON list of versions that held the alias, oldest first
+FAILURE_TAG = "failure_reason"
+_PARAM_CHARS = 500  # MLflow's limit on a parameter value
+_BATCH = 900  # MLflow's limit on metrics per log_batch call is 1000
 
 
 def _mlflow_client(tracking_uri: str) -> Any:
@@ -33,21 +38,60 @@ def _mlflow_client(tracking_uri: str) -> Any:
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
-class MlflowBuildRun:
-    def __init__(self, registry: MlflowIndexRegistry, run_id: str, spec: IndexSpec) -> None:
-        self._registry = registry
-        self.run_id = run_id
-        self._spec = spec
+def _ms_to_datetime(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+
+class MlflowRun:
+    """An open MLflow run, written through the registry's client."""
+
+    def __init__(self, client: Any, run_id: str) -> None:
+        self._client = client
+        self.run_id = run_id
+
+    def log_params(self, params: Mapping[str, object]) -> None:
+        from mlflow.entities import Param
+
+        batch = [Param(key, str(value)[:_PARAM_CHARS]) for key, value in params.items()]
+        for start in range(0, len(batch), 100):  # MLflow's limit on params per call
+            self._client.log_batch(self.run_id, params=batch[start : start + 100])
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        batch = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
-        self._registry.client.log_batch(self.run_id, metrics=batch)
+        self._log_metrics([Metric(key, float(value), now, step) for key, value in metrics.items()])
+
+    def log_series(self, key: str, values: Sequence[float]) -> None:
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        self._log_metrics([Metric(key, float(value), now, step) for step, value in enumerate(values)])
+
+    def _log_metrics(self, batch: list[Any]) -> None:
+        for start in range(0, len(batch), _BATCH):
+            self._client.log_batch(self.run_id, metrics=batch[start : start + _BATCH])
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
-        self._registry.client.log_artifact(self.run_id, str(path), artifact_path)
+        self._client.log_artifact(self.run_id, str(path), artifact_path)
+
+    def log_artifacts(self, directory: Path, artifact_path: str | None = None) -> None:
+        self._client.log_artifacts(self.run_id, str(directory), artifact_path)
+
+    def log_table(self, rows: Sequence[Mapping[str, Any]], artifact_file: str) -> None:
+        import pandas as pd
+
+        self._client.log_table(self.run_id, data=pd.DataFrame(list(rows)), artifact_file=artifact_file)
+
+    def set_tag(self, key: str, value: str) -> None:
+        self._client.set_tag(self.run_id, key, value)
+
+
+class MlflowBuildRun(MlflowRun):
+    def __init__(self, registry: MlflowIndexRegistry, run_id: str, spec: IndexSpec) -> None:
+        super().__init__(registry.client, run_id)
+        self._registry = registry
+        self._spec = spec
 
     def register(self, collection: str, tags: Mapping[str, str] | None = None) -> IndexVersion:
         client = self._registry.client
@@ -116,26 +160,116 @@ class MlflowIndexRegistry:
             except MlflowException:  # created concurrently
                 self.client.get_registered_model(self.model_name)
 
-    # -- builds ---------------------------------------------------------------
+    # -- runs ---------------------------------------------------------------
+
+    def _create_run(self, kind: str, name: str, tags: Mapping[str, str] | None) -> str:
+        """A new RUNNING run stamped with this process as its runner (see ``ragplatform.runner``)."""
+        all_tags = {"kind": kind, **Runner.current().tags(), **(tags or {})}
+        run = self.client.create_run(self.experiment_id, run_name=name, tags=all_tags)
+        return str(run.info.run_id)
 
     @contextmanager
-    def build_run(self, spec: IndexSpec) -> Iterator[MlflowBuildRun]:
-        run = self.client.create_run(
-            self.experiment_id,
-            run_name=f"build-{spec.name}",
-            tags={"kind": "build", "spec_fingerprint": spec.fingerprint(), "data_key": spec.data_key()},
-        )
-        run_id = run.info.run_id
-        from mlflow.entities import Param
-
-        params = [Param(k, str(v)) for k, v in spec.flat_params().items()]
-        self.client.log_batch(run_id, params=params)
+    def _terminating(self, run_id: str) -> Iterator[None]:
         try:
-            yield MlflowBuildRun(self, run_id, spec)
+            yield
         except BaseException:
             self.client.set_terminated(run_id, "FAILED")
             raise
         self.client.set_terminated(run_id, "FINISHED")
+
+    @contextmanager
+    def build_run(self, spec: IndexSpec, tags: Mapping[str, str] | None = None) -> Iterator[MlflowBuildRun]:
+        run_id = self._create_run(
+            "build",
+            f"build-{spec.name}",
+            {"spec_fingerprint": spec.fingerprint(), "data_key": spec.data_key(), **(tags or {})},
+        )
+        with self._terminating(run_id):
+            run = MlflowBuildRun(self, run_id, spec)
+            run.log_params(spec.flat_params())
+            yield run
+
+    @contextmanager
+    def run(self, kind: str, name: str, tags: Mapping[str, str] | None = None) -> Iterator[MlflowRun]:
+        run_id = self._create_run(kind, name, tags)
+        with self._terminating(run_id):
+            yield MlflowRun(self.client, run_id)
+
+    def _to_run(self, run: Any) -> RunInfo:
+        info, data = run.info, run.data
+        started = _ms_to_datetime(info.start_time) or datetime.fromtimestamp(0, tz=UTC)
+        return RunInfo(
+            run_id=str(info.run_id),
+            name=str(info.run_name or ""),
+            kind=str(data.tags.get("kind", "")),
+            status=str(info.status),
+            experiment_id=str(info.experiment_id),
+            started_at=started,
+            ended_at=_ms_to_datetime(info.end_time),
+            tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+            params=dict(data.params),
+            metrics=dict(data.metrics),
+        )
+
+    def get_run(self, run_id: str) -> RunInfo:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self._to_run(self.client.get_run(run_id))
+        except MlflowException as exc:
+            raise NotFound(f"run {run_id} not found") from exc
+
+    def list_runs(self, kind: str | None = None, status: str | None = None) -> list[RunInfo]:
+        clauses = []
+        if kind is not None:
+            clauses.append(f"tags.kind = '{kind}'")
+        if status is not None:
+            clauses.append(f"attributes.status = '{status}'")
+        runs: list[RunInfo] = []
+        token: str | None = None
+        while True:
+            page = self.client.search_runs(
+                [self.experiment_id],
+                filter_string=" and ".join(clauses),
+                max_results=1000,
+                order_by=["attributes.start_time DESC"],
+                page_token=token,
+            )
+            runs.extend(self._to_run(r) for r in page)
+            token = page.token
+            if not token:
+                return runs
+
+    def list_artifacts(self, run_id: str) -> list[str]:
+        from mlflow.exceptions import MlflowException
+
+        def walk(path: str | None) -> list[str]:
+            out: list[str] = []
+            for item in self.client.list_artifacts(run_id, path):
+                out.extend(walk(item.path) if item.is_dir else [item.path])
+            return out
+
+        try:
+            return walk(None)
+        except MlflowException as exc:
+            raise NotFound(f"run {run_id} not found") from exc
+
+    def read_artifact(self, run_id: str, path: str) -> bytes:
+        from mlflow.exceptions import MlflowException
+
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                local = self.client.download_artifacts(run_id, path, tmp)
+                return Path(local).read_bytes()
+            except (MlflowException, OSError) as exc:
+                raise NotFound(f"artifact {path!r} of run {run_id} not found") from exc
+
+    def set_run_tag(self, run_id: str, key: str, value: str) -> None:
+        self.client.set_tag(run_id, key, value)
+
+    def fail_run(self, run_id: str, reason: str) -> None:
+        self.client.set_tag(run_id, FAILURE_TAG, reason[:_PARAM_CHARS])
+        self.client.set_terminated(run_id, "FAILED")
 
     # -- versions -------------------------------------------------------------
 
@@ -245,31 +379,33 @@ class MlflowIndexRegistry:
     # -- evaluations ----------------------------------------------------------
 
     def log_evaluation(
-        self, version: str, eval_name: str, metrics: Mapping[str, float], artifacts: Mapping[str, Path] = {}
+        self,
+        version: str,
+        eval_name: str,
+        metrics: Mapping[str, float],
+        artifacts: Mapping[str, Path] = {},
+        *,
+        params: Mapping[str, object] | None = None,
+        table: Sequence[Mapping[str, Any]] | None = None,
     ) -> str:
-        """An evaluation run linked to the version (tag ``index_version``); returns its run id."""
-        from mlflow.entities import Metric
-
+        """An evaluation run linked to the version (tag ``index_version``, child of its build run);
+        returns its run id. Parameters and the table are extras: failing to log them is a warning,
+        never a lost evaluation."""
         target = self.get_version(version)
-        run = self.client.create_run(
-            self.experiment_id,
-            run_name=f"eval-v{version}-{eval_name}",
-            tags={
-                "kind": "evaluation",
-                "index_version": version,
-                "eval_set": eval_name,
-                "mlflow.parentRunId": target.run_id,
-            },
-        )
-        now = int(time.time() * 1000)
-        self.client.log_batch(
-            run.info.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()]
-        )
-        for name, path in artifacts.items():
-            self.client.log_artifact(run.info.run_id, str(path), name)
-        self.client.set_terminated(run.info.run_id, "FINISHED")
+        tags = {"index_version": version, "eval_set": eval_name, "mlflow.parentRunId": target.run_id}
+        with self.run("evaluation", f"eval-v{version}-{eval_name}", tags) as run:
+            run.log_metrics(metrics)
+            for name, path in artifacts.items():
+                run.log_artifact(path, name)
+            try:
+                if params:
+                    run.log_params(params)
+                if table is not None:
+                    run.log_table(table, "questions_table.json")
+            except Exception:
+                log.warning("could not log the table or parameters of run %s", run.run_id, exc_info=True)
         for key, value in metrics.items():
             self.client.set_model_version_tag(
                 self.model_name, version, f"eval.{eval_name}.{key}", f"{value:.6g}"
             )
-        return str(run.info.run_id)
+        return run.run_id

@@ -84,6 +84,10 @@ class SessionStore(Protocol):
         """Oldest first; with ``limit``, the last ``limit`` messages."""
         ...
 
+    def count_messages(self, session_id: str) -> int:
+        """Messages stored in the session. Raises NotFound for an unknown session."""
+        ...
+
     def history(self, user_id: str, n: int = 3) -> list[tuple[str, str]]:
         """The user's last ``n`` (question, answer) pairs across sessions, oldest first."""
         ...

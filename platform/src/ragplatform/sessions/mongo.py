@@ -10,6 +10,7 @@ strictly increasing per store) so what ``create_*`` returns equals what is read 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import uuid
@@ -37,6 +38,9 @@ from ragplatform.sessions.base import (
     SessionSummary,
 )
 from ragplatform.sessions.postgres import MAX_ID_LENGTH, check_metadata, check_role, check_text
+from ragplatform.timestamps import to_utc
+
+log = logging.getLogger(__name__)
 
 
 def _escape_key(key: str) -> str:
@@ -55,16 +59,13 @@ def _encode(value: Any, key: Callable[[str], str]) -> Any:
     return value
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class MongoSessionStore:
     """Chat sessions and messages in MongoDB; works with ``pymongo.MongoClient`` and ``mongomock.MongoClient``."""
 
     def __init__(
         self, client: MongoClient[Any], database: str = "ragplatform", *, create_indexes: bool = True
     ) -> None:
+        self._client = client
         self._db = client[database]
         self._sessions = self._db["sessions"]
         self._messages = self._db["messages"]
@@ -99,8 +100,8 @@ class MongoSessionStore:
             user_id=doc["user_id"],
             title=doc.get("title", ""),
             metadata=_encode(doc.get("metadata", {}), _unescape_key),
-            created_at=_utc(doc["created_at"]),
-            updated_at=_utc(doc["updated_at"]),
+            created_at=to_utc(doc["created_at"]),
+            updated_at=to_utc(doc["updated_at"]),
         )
 
     @staticmethod
@@ -111,7 +112,7 @@ class MongoSessionStore:
             role=doc["role"],
             content=doc["content"],
             metadata=_encode(doc.get("metadata", {}), _unescape_key),
-            created_at=_utc(doc["created_at"]),
+            created_at=to_utc(doc["created_at"]),
         )
 
     # -- sessions -----------------------------------------------------------------
@@ -170,6 +171,10 @@ class MongoSessionStore:
                 .limit(limit)
             )
             return [self._session(d) for d in cursor]
+
+    def close(self) -> None:
+        """Closes the MongoDB client (its connection pool and monitor threads)."""
+        self._client.close()
 
     def count_sessions(self, user_id: str | None = None) -> int:
         with _translate():
@@ -276,6 +281,14 @@ class MongoSessionStore:
             docs = list(cursor)
         return [self._message(d) for d in reversed(docs)]
 
+    def count_messages(self, session_id: str) -> int:
+        """Messages stored in the session. Raises ``NotFound`` for an unknown session."""
+        check_text("session_id", session_id)
+        with _translate():
+            if self._sessions.count_documents({"_id": session_id}, limit=1) == 0:
+                raise NotFound(f"session {session_id} not found")
+            return int(self._messages.count_documents({"session_id": session_id}))
+
     def history(self, user_id: str, n: int = 3) -> list[tuple[str, str]]:
         """The user's last ``n`` (question, answer) pairs across sessions, oldest first.
 
@@ -333,9 +346,9 @@ class MongoSessionStore:
             query["metadata.resolved"] = None
         window: dict[str, datetime] = {}
         if since is not None:
-            window["$gte"] = _utc(since)
+            window["$gte"] = to_utc(since)
         if until is not None:
-            window["$lte"] = _utc(until)
+            window["$lte"] = to_utc(until)
         if window:
             query["created_at"] = window
         with _translate():
@@ -361,9 +374,9 @@ class MongoSessionStore:
         check_page(skip, limit)
         query: dict[str, Any] = self._user_filter(user_id)
         if since is not None:
-            query["updated_at"] = {"$gte": _utc(since)}
+            query["updated_at"] = {"$gte": to_utc(since)}
         if until is not None:
-            query["created_at"] = {"$lte": _utc(until)}
+            query["created_at"] = {"$lte": to_utc(until)}
         with _translate():
             if text:
                 pattern = {"$regex": re.escape(check_text("text", text)), "$options": "i"}
@@ -416,14 +429,18 @@ class MongoSessionStore:
 
 @contextmanager
 def _translate() -> Iterator[None]:
-    """pymongo's errors as platform errors."""
+    """pymongo's errors as platform errors, with messages for people (the driver's text is logged)."""
     try:
         yield
     except DuplicateKeyError as exc:
-        raise Conflict(f"duplicate key: {exc.details or exc}") from exc
+        log.info("MongoDB: %s", exc)
+        raise Conflict("an object with this id exists already") from exc
     except (ServerSelectionTimeoutError, ConnectionFailure) as exc:
-        raise BackendUnavailable(f"MongoDB is unavailable: {exc}") from exc
+        log.warning("MongoDB: %s", exc)
+        raise BackendUnavailable("MongoDB is unavailable; try again shortly") from exc
     except DocumentTooLarge as exc:
-        raise TooLarge(f"document too large for MongoDB: {exc}") from exc
+        log.info("MongoDB: %s", exc)
+        raise TooLarge("the message is too large for the session store (16 MiB per document)") from exc
     except PyMongoError as exc:
-        raise BackendUnavailable(f"MongoDB error: {exc}") from exc
+        log.warning("MongoDB: %s", exc)
+        raise BackendUnavailable("the session store failed; try again shortly") from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, LiteralString, get_args
 
 import psycopg
@@ -29,26 +29,24 @@ from ragplatform.sessions.base import (
     SessionSearchResult,
     SessionSummary,
 )
+from ragplatform.timestamps import to_utc
 
 MAX_ID_LENGTH = 200
 
 
-def _utc(value: datetime) -> datetime:
-    """Aware UTC; a naive value is taken to be UTC already."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def check_role(role: str | None) -> None:
     if role is not None and role not in get_args(MessageRole):
-        raise InvalidInput(f"role must be one of {list(get_args(MessageRole))}, got {role!r}")
+        raise InvalidInput(
+            f"role must be one of {list(get_args(MessageRole))}, got {role!r}", field="role", value=role
+        )
 
 
 def check_text(name: str, value: object, *, allow_empty: bool = False) -> str:
     """Refuse non-strings (a dict here is an injection attempt) and, unless allowed, empty ones."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
+        raise InvalidInput(f"{name} must be a string, got {type(value).__name__}", field=name)
     if not allow_empty and not value.strip():
-        raise InvalidInput(f"{name} must not be empty")
+        raise InvalidInput(f"{name} must not be empty", field=name)
     return value
 
 
@@ -56,7 +54,7 @@ def check_metadata(metadata: object) -> dict[str, Any]:
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):
-        raise InvalidInput(f"metadata must be an object, got {type(metadata).__name__}")
+        raise InvalidInput(f"metadata must be an object, got {type(metadata).__name__}", field="metadata")
     return metadata
 
 
@@ -85,8 +83,8 @@ class PostgresSessionStore:
             user_id=row["user_id"],
             title=row["title"],
             metadata=row["metadata"],
-            created_at=_utc(row["created_at"]),
-            updated_at=_utc(row["updated_at"]),
+            created_at=to_utc(row["created_at"]),
+            updated_at=to_utc(row["updated_at"]),
         )
 
     @staticmethod
@@ -97,7 +95,7 @@ class PostgresSessionStore:
             role=row["role"],
             content=row["content"],
             metadata=row["metadata"],
-            created_at=_utc(row["created_at"]),
+            created_at=to_utc(row["created_at"]),
         )
 
     # -- sessions -------------------------------------------------------------
@@ -116,7 +114,8 @@ class PostgresSessionStore:
             session_id = str(uuid.uuid4())
         elif len(check_text("session_id", session_id)) > MAX_ID_LENGTH:
             raise InvalidInput(
-                f"session_id must be at most {MAX_ID_LENGTH} characters, got {len(session_id)}"
+                f"session_id must be at most {MAX_ID_LENGTH} characters, got {len(session_id)}",
+                field="session_id",
             )
         try:
             rows = self._fetch(
@@ -240,6 +239,18 @@ class PostgresSessionStore:
             rows = cur.fetchall()
         return [self._message(r) for r in rows]
 
+    def count_messages(self, session_id: str) -> int:
+        """Messages stored in the session. Raises ``NotFound`` for an unknown session."""
+        check_text("session_id", session_id)
+        rows = self._fetch(
+            "SELECT (SELECT count(*) FROM chat_message WHERE session_id = s.id) AS n"
+            " FROM chat_session s WHERE s.id = %(id)s",
+            {"id": session_id},
+        )
+        if not rows:
+            raise NotFound(f"session {session_id} not found")
+        return int(rows[0]["n"])
+
     def history(self, user_id: str, n: int = 3) -> list[tuple[str, str]]:
         """The user's last ``n`` (question, answer) pairs across sessions, oldest first.
 
@@ -248,7 +259,7 @@ class PostgresSessionStore:
         """
         check_text("user_id", user_id)
         if n < 0:
-            raise InvalidInput(f"n must be >= 0, got {n}")
+            raise InvalidInput(f"n must be >= 0, got {n}", field="n", value=n)
         if n == 0:
             return []
         rows = self._fetch(
@@ -309,8 +320,8 @@ class PostgresSessionStore:
                 "text": escape_like(text) if text else None,
                 "role": role,
                 "unanswered": unanswered,
-                "since": _utc(since) if since else None,
-                "until": _utc(until) if until else None,
+                "since": to_utc(since) if since else None,
+                "until": to_utc(until) if until else None,
                 "resolved": resolved,
                 "skip": skip,
                 "limit": limit,
@@ -337,8 +348,8 @@ class PostgresSessionStore:
         params = {
             "user": user_id,
             "text": escape_like(text) if text else None,
-            "since": _utc(since) if since else None,
-            "until": _utc(until) if until else None,
+            "since": to_utc(since) if since else None,
+            "until": to_utc(until) if until else None,
             "skip": skip,
             "limit": limit,
         }

@@ -25,22 +25,22 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.evaluation.sets import EvalSet
+from ragplatform.progress import Progress, no_progress
+from ragplatform.registry.base import IndexRegistry
+
+if TYPE_CHECKING:
+    from ragplatform.indexing.manager import IndexManager
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 FINETUNED_PREFIX = "finetuned"
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def finetune_embedder(
     *,
     base_model: Path | str | None = None,
     config: FinetuneConfig | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> FinetuneResult:
     """Train a copy of ``base_model`` (default: the bundled all-MiniLM-L6-v2) on ``config.device``
     and save it to ``models_dir/finetuned/<name>``. Examples with and without a hard negative may
@@ -325,20 +325,13 @@ def _save_immutable(model: Any, parent: Path, name: str, meta: Mapping[str, Any]
         raise
 
 
-def log_finetune(registry: Any, result: FinetuneResult, extra: Mapping[str, Any] | None = None) -> str:
-    """An MLflow run (``kind=finetune``): parameters, the loss curve (metric ``train_loss`` by
+def log_finetune(
+    registry: IndexRegistry, result: FinetuneResult, extra: Mapping[str, Any] | None = None
+) -> str:
+    """A tracked run (``kind=finetune``): parameters, the loss curve (metric ``train_loss`` by
     step and ``charts/loss.png``) and the model directory as artifacts under ``model/``."""
     import tempfile
 
-    from mlflow.entities import Metric, Param
-
-    client = registry.client
-    run = client.create_run(
-        registry.experiment_id,
-        run_name=f"finetune-{result.name}",
-        tags={"kind": "finetune", "model_ref": result.model_ref},
-    )
-    run_id = str(run.info.run_id)
     params = {
         "base_model": result.base_model,
         "model_ref": result.model_ref,
@@ -347,45 +340,41 @@ def log_finetune(registry: Any, result: FinetuneResult, extra: Mapping[str, Any]
         **{f"config.{k}": v for k, v in asdict(result.config).items()},
         **dict(extra or {}),
     }
-    now = int(time.time() * 1000)
-    metrics = [Metric("train_loss", v, now, i) for i, v in enumerate(result.losses)]
-    metrics.append(Metric("train_seconds", result.seconds, now, 0))
-    for start in range(0, len(metrics), 900):
-        client.log_batch(run_id, metrics=metrics[start : start + 900])
-    client.log_batch(run_id, params=[Param(k, str(v)[:500]) for k, v in params.items()])
-    client.log_artifacts(run_id, str(result.path), "model")
-    if result.losses:
-        import matplotlib
+    with registry.run("finetune", f"finetune-{result.name}", {"model_ref": result.model_ref}) as run:
+        run.log_series("train_loss", result.losses)
+        run.log_metrics({"train_seconds": result.seconds})
+        run.log_params(params)
+        run.log_artifacts(result.path, "model")
+        if result.losses:
+            import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
 
-        with tempfile.TemporaryDirectory() as tmp:
-            fig, ax = plt.subplots(figsize=(6, 3.5))
-            ax.plot(range(1, len(result.losses) + 1), result.losses)
-            ax.set_xlabel("step")
-            ax.set_ylabel("MultipleNegativesRankingLoss")
-            ax.set_title(f"fine-tuning {result.name}")
-            fig.tight_layout()
-            chart = Path(tmp) / "loss.png"
-            fig.savefig(chart, dpi=100)
-            plt.close(fig)
-            client.log_artifact(run_id, str(chart), "charts")
-    client.set_terminated(run_id, "FINISHED")
-    result.run_id = run_id
-    return run_id
+            with tempfile.TemporaryDirectory() as tmp:
+                fig, ax = plt.subplots(figsize=(6, 3.5))
+                ax.plot(range(1, len(result.losses) + 1), result.losses)
+                ax.set_xlabel("step")
+                ax.set_ylabel("MultipleNegativesRankingLoss")
+                ax.set_title(f"fine-tuning {result.name}")
+                fig.tight_layout()
+                chart = Path(tmp) / "loss.png"
+                fig.savefig(chart, dpi=100)
+                plt.close(fig)
+                run.log_artifact(chart, "charts")
+    result.run_id = run.run_id
+    return run.run_id
 
 
 def mine_negatives(
-    manager: Any, version: str, eval_set: EvalSet, depth: int = 20, progress: Progress = _no_progress
+    manager: IndexManager, version: str, eval_set: EvalSet, depth: int = 20, progress: Progress = no_progress
 ) -> dict[str, list[str]]:
     """Question id → the document ids ``version`` ranks highest for it (chunk hits collapsed to
     documents, best first): ``training_examples`` takes the first non-relevant one as a hard
     negative, a passage the current index confuses with the answer."""
-    from ragplatform.evaluation.evaluate import retriever_for
     from ragplatform.evaluation.metrics import ranked_doc_ids
 
-    retriever = retriever_for(manager, version)
+    retriever = manager.retriever(version)
     out: dict[str, list[str]] = {}
     total = len(eval_set.items)
     progress("mine", 0, total)

@@ -24,10 +24,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import math
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,8 @@ from pydantic import ValidationError
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation.evaluate import evaluate
 from ragplatform.evaluation.sets import EvalSet
+from ragplatform.metrics.percentiles import percentile
+from ragplatform.progress import Progress, no_progress
 from ragplatform.spec import ChunkingSpec, IndexSpec, RetrievalSpec
 from ragplatform.vectorindex.base import MAX_TOP_K
 
@@ -48,14 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-
 
 _SHOWN_STAGES = frozenset({"point", "embed", "evaluate"})
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def _expand(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -193,8 +188,7 @@ class SweepResult:
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else 0.0
+    return percentile(values, q) or 0.0
 
 
 def plot_tradeoff(result: SweepResult) -> Figure:
@@ -238,7 +232,7 @@ def sweep(
     config: SweepConfig,
     eval_set: EvalSet,
     *,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     log_to_mlflow: bool = True,
 ) -> SweepResult:
     """Build and evaluate every point of ``config`` on ``eval_set``; returns the points and the best.
@@ -306,51 +300,37 @@ def sweep(
 def _log_sweep(manager: IndexManager, result: SweepResult, config: SweepConfig) -> None:
     """One ``kind=sweep`` run: the points table, the trade-off chart, the best point's metrics;
     every evaluation run gets a ``sweep_run_id`` tag. A failure here never loses the points."""
-    from mlflow.entities import Metric, Param
-
-    client = getattr(manager.registry, "client", None)
-    experiment_id = getattr(manager.registry, "experiment_id", None)
-    if client is None or experiment_id is None:
-        return
+    registry = manager.registry
+    best = result.best
+    params = {
+        "metric": config.metric,
+        "top_k": config.top_k,
+        "points": len(result.points),
+        "best_version": best.version,
+        "best_point": best.label,
+    }
+    tags = {"eval_set": result.eval_set, "best_version": best.version}
     try:
-        best = result.best
-        run = client.create_run(
-            experiment_id,
-            run_name=f"sweep-{result.eval_set}-{len(result.points)}pts",
-            tags={"kind": "sweep", "eval_set": result.eval_set, "best_version": best.version},
-        )
-        run_id = str(run.info.run_id)
-        params = {
-            "metric": config.metric,
-            "top_k": config.top_k,
-            "points": len(result.points),
-            "best_version": best.version,
-            "best_point": best.label,
-        }
-        now = int(time.time() * 1000)
-        metrics = [Metric(f"best_{k}", float(v), now, 0) for k, v in best.metrics.items()]
-        metrics += [
-            Metric(config.metric, float(p.metrics.get(config.metric, 0.0)), now, i)
-            for i, p in enumerate(result.points)
-        ]
-        client.log_batch(run_id, metrics=metrics, params=[Param(k, str(v)) for k, v in params.items()])
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp)
-            table = result.table()
-            (out / "sweep.json").write_text(table.to_json(orient="records", indent=1))
-            (out / "specs.json").write_text(
-                json.dumps({p.version: p.spec.model_dump(mode="json") for p in result.points}, indent=1)
-            )
-            chart = out / "tradeoff.png"
-            plot_tradeoff(result).savefig(chart, dpi=110)
-            client.log_artifact(run_id, str(out / "sweep.json"), "tables")
-            client.log_artifact(run_id, str(out / "specs.json"), "tables")
-            client.log_artifact(run_id, str(chart), "charts")
-            client.log_table(run_id, data=table, artifact_file="sweep_table.json")
-        for p in result.points:
-            if p.eval_run_id:
-                client.set_tag(p.eval_run_id, "sweep_run_id", run_id)
-        client.set_terminated(run_id, "FINISHED")
-        result.run_id = run_id
+        with registry.run("sweep", f"sweep-{result.eval_set}-{len(result.points)}pts", tags) as run:
+            run.log_params(params)
+            run.log_metrics({f"best_{k}": float(v) for k, v in best.metrics.items()})
+            run.log_series(config.metric, [float(p.metrics.get(config.metric, 0.0)) for p in result.points])
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp)
+                table = result.table()
+                (out / "sweep.json").write_text(table.to_json(orient="records", indent=1))
+                (out / "specs.json").write_text(
+                    json.dumps({p.version: p.spec.model_dump(mode="json") for p in result.points}, indent=1)
+                )
+                chart = out / "tradeoff.png"
+                plot_tradeoff(result).savefig(chart, dpi=110)
+                run.log_artifact(out / "sweep.json", "tables")
+                run.log_artifact(out / "specs.json", "tables")
+                run.log_artifact(chart, "charts")
+                run.log_table(table.to_dict(orient="records"), "sweep_table.json")
+            for p in result.points:
+                if p.eval_run_id:
+                    registry.set_run_tag(p.eval_run_id, "sweep_run_id", run.run_id)
+        result.run_id = run.run_id
     except Exception:
         log.warning("could not log the sweep run", exc_info=True)

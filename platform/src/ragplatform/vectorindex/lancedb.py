@@ -24,7 +24,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -123,22 +124,78 @@ class _AlphaReranker(LinearCombinationReranker):
         return super().rerank_hybrid(query, vector_results, fts_results)
 
 
-def _translate(exc: Exception, collection: str) -> RagPlatformError:
-    if isinstance(exc, RagPlatformError):
-        return exc
-    msg = str(exc)
-    low = msg.lower()
-    if "was not found" in low or "not found:" in low or "does not exist" in low:
-        return NotFound(f"collection {collection!r} does not exist")
-    if "already exists" in low:
-        return Conflict(f"collection {collection!r} already exists")
-    if "conflict" in low:
-        return Conflict(f"concurrent change to collection {collection!r}: {msg}")
-    if isinstance(exc, OSError) or "io error" in low or "lance error: io" in low:
-        return BackendUnavailable(f"LanceDB storage error on {collection!r}: {msg}")
-    if isinstance(exc, ValueError | TypeError | KeyError) or "invalid" in low:
-        return InvalidInput(f"LanceDB refused the request on {collection!r}: {msg}")
-    return BackendUnavailable(f"LanceDB failed on {collection!r}: {msg}")
+def _subject(collection: str | None) -> str:
+    return "the vector index" if collection is None else f"collection {collection!r}"
+
+
+STORAGE_UNAVAILABLE = (
+    "the vector index cannot read or write its files; check that the LanceDB folder exists, is "
+    "writable and has free space, then try again"
+)
+
+
+@contextmanager
+def lance_errors(collection: str | None = None) -> Iterator[None]:
+    """Translate what LanceDB, Lance and pyarrow raise inside the block, and nothing else.
+
+    LanceDB's binding raises built-in types (its ``python/src/error.rs``): ``ValueError`` for
+    invalid input, a bad table name, a table that is missing or exists already and schema errors
+    (pyarrow's ``ArrowInvalid`` is one too); ``OSError`` for storage it cannot create or reach;
+    ``NotImplementedError`` for what it does not support; ``RuntimeError`` for every error of
+    Lance itself (a read-only or full folder is ``lance error: LanceError(IO)``, a lost commit
+    race a ``conflict``). pyarrow's other errors derive from ``ArrowException``. So:
+
+    - ``ValueError``: a missing table → ``NotFound``, an existing one → ``Conflict``, else
+      ``InvalidInput`` (a vector of the wrong length, a value the schema cannot hold);
+    - ``RuntimeError``: a commit conflict → ``Conflict``, else ``BackendUnavailable``;
+    - ``OSError`` and the other ``ArrowException`` → ``BackendUnavailable``;
+    - ``NotImplementedError``, ``TypeError`` (LanceDB's answer to an argument of the wrong type)
+      and everything else pass through unchanged: they are bugs.
+
+    Because ``ValueError`` and ``RuntimeError`` are built-in types, wrap only the driver's own
+    calls in it, never code of ours. The driver's text goes to the log, not into the message.
+    """
+    subject = _subject(collection)
+    try:
+        yield
+    except (RagPlatformError, NotImplementedError, TypeError):
+        raise
+    except ValueError as exc:
+        low = str(exc).lower()
+        if "was not found" in low:
+            raise NotFound(f"{subject} does not exist") from exc
+        if "already exists" in low:
+            raise Conflict(f"{subject} already exists") from exc
+        log.info("LanceDB refused a request on %s: %s", subject, exc)
+        raise InvalidInput(
+            f"{subject} cannot take this request: a vector of another length than the collection's, "
+            "or a value it cannot store"
+        ) from exc
+    except OSError as exc:
+        log.warning("LanceDB storage error on %s", subject, exc_info=True)
+        raise BackendUnavailable(STORAGE_UNAVAILABLE) from exc
+    except RuntimeError as exc:
+        low = str(exc).lower()
+        if "conflict" in low:
+            log.info("LanceDB commit conflict on %s: %s", subject, exc)
+            raise Conflict(f"another writer changed {subject} at the same time; try again") from exc
+        log.warning("LanceDB failed on %s", subject, exc_info=True)
+        if "lanceerror(io)" in low or "io error" in low:
+            raise BackendUnavailable(STORAGE_UNAVAILABLE) from exc
+        raise BackendUnavailable(f"the vector index failed on {subject}; try again shortly") from exc
+    except pa.ArrowException as exc:
+        log.warning("pyarrow failed on %s", subject, exc_info=True)
+        raise BackendUnavailable(f"the vector index failed on {subject}; try again shortly") from exc
+
+
+@contextmanager
+def _storage_errors(what: str) -> Iterator[None]:
+    """``OSError`` of our own files beside the tables (the alias file and its lock) → ``BackendUnavailable``."""
+    try:
+        yield
+    except OSError as exc:
+        log.warning("LanceDB folder: cannot %s", what, exc_info=True)
+        raise BackendUnavailable(STORAGE_UNAVAILABLE) from exc
 
 
 class LanceDBVectorIndex:
@@ -149,6 +206,8 @@ class LanceDBVectorIndex:
     None = never; call ``optimize`` yourself).
     """
 
+    engine = "lancedb"
+
     def __init__(
         self,
         uri: str | Path,
@@ -157,11 +216,10 @@ class LanceDBVectorIndex:
         optimize_after_rows: int | None = 1000,
     ) -> None:
         self.uri = Path(uri)
-        try:
+        with _storage_errors(f"create {self.uri}"):
             self.uri.mkdir(parents=True, exist_ok=True)
+        with lance_errors():
             self._db = lancedb.connect(str(self.uri), read_consistency_interval=read_consistency_interval)
-        except Exception as exc:
-            raise BackendUnavailable(f"cannot open LanceDB directory {self.uri}: {exc}") from exc
         self._optimize_after_rows = optimize_after_rows
         self._tables: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -181,13 +239,10 @@ class LanceDBVectorIndex:
             raise InvalidInput(f"dim must be a positive integer, got {dim!r}")
         if name in self._read_aliases():
             raise Conflict(f"{name!r} is already an alias; pick another collection name")
-        try:
+        fts = FTS(language="English", stem=True, remove_stop_words=True, ascii_folding=True)
+        with lance_errors(name):
             table = self._db.create_table(name, schema=_schema(dim), mode="create")
-            table.create_index(
-                "text", config=FTS(language="English", stem=True, remove_stop_words=True, ascii_folding=True)
-            )
-        except Exception as exc:
-            raise _translate(exc, name) from exc
+            table.create_index("text", config=fts)
         with self._lock:
             self._tables[name] = table
 
@@ -196,10 +251,8 @@ class LanceDBVectorIndex:
         _check_name(name)
         with self._lock:
             self._tables.pop(name, None)
-        try:
+        with lance_errors(name):
             self._db.drop_table(name)
-        except Exception as exc:
-            raise _translate(exc, name) from exc
         self._update_aliases(lambda aliases: {a: c for a, c in aliases.items() if c != name})
 
     def has_collection(self, name: str) -> bool:
@@ -208,15 +261,13 @@ class LanceDBVectorIndex:
     def list_collections(self) -> list[str]:
         names: list[str] = []
         token: str | None = None
-        try:
-            while True:
+        while True:
+            with lance_errors():
                 page = self._db.list_tables(page_token=token)
-                names.extend(page.tables)
-                token = page.page_token
-                if not token:
-                    break
-        except Exception as exc:
-            raise BackendUnavailable(f"cannot list LanceDB tables in {self.uri}: {exc}") from exc
+            names.extend(page.tables)
+            token = page.page_token
+            if not token:
+                break
         return sorted(names)
 
     # -- writes ------------------------------------------------------------
@@ -239,16 +290,21 @@ class LanceDBVectorIndex:
         vectors = vectors[keep]
 
         def write(table: Any) -> int:
-            dim = table.schema.field("vector").type.list_size
+            with lance_errors(collection):
+                schema: pa.Schema = table.schema
+            dim = schema.field("vector").type.list_size
             if vectors.shape[1] != dim:
                 raise InvalidInput(
                     f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}"
                 )
-            data = self._to_arrow(rows, vectors, table.schema)
-            if table.count_rows() == 0:
-                table.add(data)  # far faster than merge_insert for a bulk build
-            else:
-                table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(data)
+            data = self._to_arrow(rows, vectors, schema)
+            with lance_errors(collection):
+                if table.count_rows() == 0:
+                    table.add(data)  # far faster than merge_insert for a bulk build
+                else:
+                    table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
+                        data
+                    )
             return len(rows)
 
         written = self._with_table(collection, write)
@@ -262,9 +318,10 @@ class LanceDBVectorIndex:
             raise InvalidInput("delete needs at least one filter (refusing to empty the collection)")
 
         def remove(table: Any) -> int:
-            n = int(table.count_rows(where))
-            if n:
-                table.delete(where)
+            with lance_errors(collection):
+                n = int(table.count_rows(where))
+                if n:
+                    table.delete(where)
             return n
 
         removed = self._with_table(collection, remove)
@@ -275,7 +332,12 @@ class LanceDBVectorIndex:
     def count(self, collection: str, filters: Filters | None = None) -> int:
         """Rows in the collection (matching ``filters``). Raises NotFound, InvalidInput."""
         where = filters_to_sql(filters)
-        return self._with_table(collection, lambda t: int(t.count_rows(where)))
+
+        def count_rows(table: Any) -> int:
+            with lance_errors(collection):
+                return int(table.count_rows(where))
+
+        return self._with_table(collection, count_rows)
 
     # -- search ------------------------------------------------------------
 
@@ -286,9 +348,18 @@ class LanceDBVectorIndex:
         upper = None
         if query.distance_threshold is not None:
             upper = math.nextafter(query.distance_threshold, math.inf)  # LanceDB's bound is exclusive
-        return self._with_table(collection, lambda t: self._search(t, query, where, upper))
+        return self._with_table(collection, lambda t: self._search(t, collection, query, where, upper))
 
-    def _search(self, table: Any, q: VectorQuery, where: str | None, upper: float | None) -> list[SearchHit]:
+    def _search(
+        self, table: Any, collection: str, q: VectorQuery, where: str | None, upper: float | None
+    ) -> list[SearchHit]:
+        with lance_errors(collection):
+            result = self._run_search(table, q, where, upper)
+        return self._to_hits(result, q.mode)
+
+    @staticmethod
+    def _run_search(table: Any, q: VectorQuery, where: str | None, upper: float | None) -> pa.Table:
+        """The LanceDB query for ``q``, run: nothing but calls of the driver."""
         if q.mode == "dense":
             builder = (
                 table.search(q.vector, query_type="vector", vector_column_name="vector")
@@ -320,7 +391,7 @@ class LanceDBVectorIndex:
         if where is not None:
             builder = builder.where(where, prefilter=True)
         result: pa.Table = builder.limit(q.top_k).to_arrow()
-        return self._to_hits(result, q.mode)
+        return result
 
     # -- aliases -----------------------------------------------------------
 
@@ -354,13 +425,16 @@ class LanceDBVectorIndex:
             return cached[2]
         try:
             aliases = json.loads(self._alias_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BackendUnavailable(f"cannot read LanceDB aliases {self._alias_path}: {exc}") from exc
+        except (OSError, ValueError) as exc:  # unreadable, or not JSON: the folder needs a look
+            log.warning("cannot read LanceDB aliases %s", self._alias_path, exc_info=True)
+            raise BackendUnavailable(
+                "the vector index cannot read its aliases file (_aliases.json in the LanceDB folder)"
+            ) from exc
         self._alias_cache = (st.st_mtime, st.st_size, aliases)
         return dict(aliases)
 
     def _update_aliases(self, change: Callable[[dict[str, str]], dict[str, str]]) -> None:
-        with self._alias_lock:
+        with _storage_errors("write the aliases file"), self._alias_lock:
             self._alias_cache = None
             new = change(self._read_aliases())
             fd, tmp = tempfile.mkstemp(dir=self.uri, prefix=".aliases-", suffix=".json")
@@ -382,7 +456,12 @@ class LanceDBVectorIndex:
 
         Raises NotFound; Conflict when a concurrent writer won (safe to retry).
         """
-        self._with_table(collection, lambda t: t.optimize())
+
+        def optimize(table: Any) -> None:
+            with lance_errors(collection):
+                table.optimize()
+
+        self._with_table(collection, optimize)
 
     def build_ann_index(
         self,
@@ -402,7 +481,12 @@ class LanceDBVectorIndex:
             config = HnswSq(distance_type="cosine", num_partitions=num_partitions)
         else:
             config = IvfPq(distance_type="cosine", num_partitions=num_partitions)
-        self._with_table(collection, lambda t: t.create_index("vector", config=config, replace=True))
+
+        def build(table: Any) -> None:
+            with lance_errors(collection):
+                table.create_index("vector", config=config, replace=True)
+
+        self._with_table(collection, build)
 
     def health(self) -> dict[str, Any]:
         try:
@@ -418,10 +502,8 @@ class LanceDBVectorIndex:
         table = self._tables.get(real)
         if table is None:
             _check_name(real)
-            try:
+            with lance_errors(name):
                 table = self._db.open_table(real)
-            except Exception as exc:
-                raise _translate(exc, name) from exc
             with self._lock:
                 self._tables[real] = table
         return table
@@ -432,25 +514,22 @@ class LanceDBVectorIndex:
             self._tables.pop(real, None)
 
     def _with_table(self, name: str, fn: Callable[[Any], T]) -> T:
-        """Run ``fn`` on the cached table handle; on a driver error reopen once and retry.
+        """Run ``fn`` on the cached table handle; when the engine fails, reopen once and retry.
 
-        The retry covers a handle left stale by another process (table dropped
-        and recreated). Every operation passed here is idempotent.
+        ``fn`` wraps its driver calls in ``lance_errors``. The retry covers a handle left stale by
+        another process (table dropped and recreated), so it follows only errors translated from
+        the driver's (they carry it as ``__cause__``): our own checks and bugs are not retried.
+        Every operation passed here is idempotent.
         """
         table = self._open(name)
         try:
             return fn(table)
-        except RagPlatformError:
-            raise
-        except Exception:
-            self._forget(name)
-        table = self._open(name)
-        try:
-            return fn(table)
-        except RagPlatformError:
-            raise
-        except Exception as exc:
-            raise _translate(exc, name) from exc
+        except RagPlatformError as exc:
+            if exc.__cause__ is None:
+                raise
+            log.debug("LanceDB collection %r: retrying with a fresh handle after %r", name, exc.__cause__)
+        self._forget(name)
+        return fn(self._open(name))
 
     def _maybe_optimize(self, collection: str) -> None:
         threshold = self._optimize_after_rows
@@ -458,11 +537,12 @@ class LanceDBVectorIndex:
             return
         try:
             table = self._open(collection)
-            stats = table.index_stats("text_idx")
-            if stats is not None and stats.num_unindexed_rows >= max(threshold, 1):
-                table.optimize()
-        except Exception as exc:  # the write is committed; indexing can wait for the next one
-            log.warning("optimize of LanceDB collection %r deferred: %s", collection, exc)
+            with lance_errors(collection):
+                stats = table.index_stats("text_idx")
+                if stats is not None and stats.num_unindexed_rows >= max(threshold, 1):
+                    table.optimize()
+        except RagPlatformError as exc:  # the write is committed; indexing can wait for the next one
+            log.warning("optimize of LanceDB collection %r deferred: %s", collection, exc.message)
 
     @staticmethod
     def _to_arrow(chunks: Sequence[Chunk], vectors: np.ndarray, schema: pa.Schema) -> pa.Table:

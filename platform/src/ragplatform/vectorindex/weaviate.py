@@ -15,11 +15,15 @@ method, and ``list_collections`` returns the stored spelling.
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
+import grpc
+import httpx
 import numpy as np
 
 from ragplatform.errors import (
@@ -41,9 +45,11 @@ try:
     from weaviate.exceptions import (
         UnexpectedStatusCodeError,
         WeaviateBaseError,
+        WeaviateClosedClientError,
         WeaviateConnectionError,
         WeaviateGRPCUnavailableError,
         WeaviateInvalidInputError,
+        WeaviateStartUpError,
         WeaviateTimeoutError,
     )
     from weaviate.util import generate_uuid5
@@ -51,6 +57,8 @@ except ImportError as exc:  # pragma: no cover - weaviate-client is a core depen
     raise ImportError(
         "WeaviateVectorIndex needs weaviate-client: pip install 'weaviate-client>=4.20,<4.24'"
     ) from exc
+
+log = logging.getLogger(__name__)
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 # "id" is reserved by Weaviate: the chunk id is stored as chunk_id and hashed into the object UUID.
@@ -114,27 +122,57 @@ def _to_filter(filters: Filters | None) -> Any:
     return parts[0] if len(parts) == 1 else Filter.all_of(parts)
 
 
-def _translate(exc: Exception, collection: str) -> RagPlatformError:
-    if isinstance(exc, RagPlatformError):
-        return exc
-    msg = str(exc)
-    if isinstance(exc, WeaviateConnectionError | WeaviateGRPCUnavailableError | WeaviateTimeoutError):
-        return BackendUnavailable(f"Weaviate unavailable: {msg}")
-    if isinstance(exc, WeaviateInvalidInputError):
-        return InvalidInput(f"Weaviate refused the request on {collection!r}: {msg}")
-    low = msg.lower()
-    if isinstance(exc, UnexpectedStatusCodeError):
-        if exc.status_code == 404:
-            return NotFound(f"{collection!r} does not exist")
-        if exc.status_code in (409,) or "already exists" in low:
-            return Conflict(f"{collection!r} already exists")
-        if exc.status_code == 422:
-            return InvalidInput(f"Weaviate refused the request on {collection!r}: {msg}")
-    if "could not find class" in low or "not found" in low:
-        return NotFound(f"{collection!r} does not exist")
-    if isinstance(exc, WeaviateBaseError):
-        return BackendUnavailable(f"Weaviate failed on {collection!r}: {msg}")
-    return BackendUnavailable(f"Weaviate failed on {collection!r}: {exc!r}")
+UNREACHABLE = "Weaviate cannot be reached; try again shortly"
+_UNREACHABLE_TYPES = (
+    WeaviateConnectionError,
+    WeaviateGRPCUnavailableError,
+    WeaviateTimeoutError,
+    WeaviateStartUpError,
+    WeaviateClosedClientError,
+)
+
+
+@contextmanager
+def weaviate_errors(collection: str | None = None) -> Iterator[None]:
+    """Translate weaviate-client's errors raised inside the block, and nothing else.
+
+    The client raises ``WeaviateBaseError`` subclasses; a few transport failures come through as
+    httpx's ``HTTPError`` (a read error, a dropped connection) or grpc's ``RpcError``. So:
+
+    - no connection, a timeout, a closed client, httpx and gRPC transport errors →
+      ``BackendUnavailable``;
+    - ``WeaviateInvalidInputError`` and HTTP 422 → ``InvalidInput``; HTTP 404 or "could not find
+      class" → ``NotFound``; HTTP 409 or "already exists" → ``Conflict``;
+    - any other ``WeaviateBaseError`` (401/403, 5xx, a failed query) → ``BackendUnavailable``.
+
+    Anything else (a ``TypeError`` in our code, say) passes through unchanged: it is a bug.
+    The driver's text goes to the log, never into the message.
+    """
+    subject = "Weaviate" if collection is None else f"collection {collection!r}"
+    try:
+        yield
+    except RagPlatformError:
+        raise
+    except (*_UNREACHABLE_TYPES, httpx.HTTPError, grpc.RpcError) as exc:
+        log.warning("Weaviate unavailable (%s)", subject, exc_info=True)
+        raise BackendUnavailable(UNREACHABLE) from exc
+    except WeaviateInvalidInputError as exc:
+        log.info("Weaviate refused a request on %s: %s", subject, exc)
+        raise InvalidInput(f"Weaviate refused the request on {subject} as invalid") from exc
+    except WeaviateBaseError as exc:
+        low = str(exc).lower()
+        status = exc.status_code if isinstance(exc, UnexpectedStatusCodeError) else None
+        if status == 404 or "could not find class" in low or "not found" in low:
+            raise NotFound(f"{subject} does not exist") from exc
+        if status == 409 or "already exists" in low:
+            raise Conflict(f"{subject} already exists") from exc
+        if status == 422:
+            log.info("Weaviate refused a request on %s: %s", subject, exc)
+            raise InvalidInput(f"Weaviate refused the request on {subject} as invalid") from exc
+        log.warning("Weaviate failed on %s", subject, exc_info=True)
+        if status in (401, 403):
+            raise BackendUnavailable("Weaviate refused the credentials; check WEAVIATE_API_KEY") from exc
+        raise BackendUnavailable(f"Weaviate failed on {subject}; try again shortly") from exc
 
 
 class WeaviateVectorIndex:
@@ -142,6 +180,8 @@ class WeaviateVectorIndex:
 
     Raises BackendUnavailable when the server cannot be reached.
     """
+
+    engine = "weaviate"
 
     def __init__(
         self,
@@ -162,9 +202,13 @@ class WeaviateVectorIndex:
             raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}")
         secure = parsed.scheme == "https"
         try:
+            port = parsed.port
+        except ValueError as exc:  # urllib's answer to a port that is not a number in 0..65535
+            raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}") from exc
+        with weaviate_errors():
             self._client = weaviate.connect_to_custom(
                 http_host=parsed.hostname,
-                http_port=parsed.port or (443 if secure else 8080),
+                http_port=port or (443 if secure else 8080),
                 http_secure=secure,
                 grpc_host=grpc_host or parsed.hostname,
                 grpc_port=grpc_port or (443 if secure and grpc_host else 50051),
@@ -175,8 +219,6 @@ class WeaviateVectorIndex:
                 ),
                 skip_init_checks=True,
             )
-        except Exception as exc:
-            raise BackendUnavailable(f"cannot connect to Weaviate at {url}: {exc}") from exc
 
     def close(self) -> None:
         self._client.close()
@@ -194,7 +236,7 @@ class WeaviateVectorIndex:
         wname = weaviate_name(name)
         if not isinstance(dim, int) or dim < 1:
             raise InvalidInput(f"dim must be a positive integer, got {dim!r}")
-        try:
+        with weaviate_errors(name):
             if self._client.collections.exists(wname) or self._client.alias.get(alias_name=wname) is not None:
                 raise Conflict(f"collection {name!r} already exists")
             self._client.collections.create(
@@ -206,31 +248,24 @@ class WeaviateVectorIndex:
                 ),
                 inverted_index_config=Configure.inverted_index(index_null_state=True),
             )
-        except Exception as exc:
-            raise _translate(exc, name) from exc
 
     def drop_collection(self, name: str) -> None:
         """Raises NotFound."""
         wname = self._existing(name)
-        try:
+        with weaviate_errors(name):
             for alias in self._client.alias.list_all(collection=wname):
                 self._client.alias.delete(alias_name=alias)
             self._client.collections.delete(wname)
-            self._dims.pop(wname, None)
-        except Exception as exc:
-            raise _translate(exc, name) from exc
+        self._dims.pop(wname, None)
 
     def has_collection(self, name: str) -> bool:
-        try:
-            return bool(self._client.collections.exists(weaviate_name(name)))
-        except Exception as exc:
-            raise _translate(exc, name) from exc
+        wname = weaviate_name(name)
+        with weaviate_errors(name):
+            return bool(self._client.collections.exists(wname))
 
     def list_collections(self) -> list[str]:
-        try:
+        with weaviate_errors():
             return sorted(self._client.collections.list_all(simple=True))
-        except Exception as exc:
-            raise _translate(exc, "*") from exc
 
     # -- writes ------------------------------------------------------------
 
@@ -258,13 +293,17 @@ class WeaviateVectorIndex:
             )
             for i in sorted(last.values())
         ]
-        try:
+        with weaviate_errors(collection):
             result = handle.data.insert_many(objects)
-        except Exception as exc:
-            raise _translate(exc, collection) from exc
         if result.has_errors:
             first = next(iter(result.errors.values()))
-            raise BackendUnavailable(f"Weaviate rejected {len(result.errors)} objects: {first.message}")
+            log.warning(
+                "Weaviate rejected %d objects in %r, first: %s", len(result.errors), collection, first.message
+            )
+            raise BackendUnavailable(
+                f"Weaviate rejected {len(result.errors)} of {len(objects)} objects in collection {collection!r}; "
+                "the server log has its reasons"
+            )
         return len(objects)
 
     def delete(self, collection: str, filters: Filters) -> int:
@@ -275,20 +314,16 @@ class WeaviateVectorIndex:
         handle = self._collection(collection)
         if where is _NO_MATCH:
             return 0
-        try:
+        with weaviate_errors(collection):
             return int(handle.data.delete_many(where=where).successful)
-        except Exception as exc:
-            raise _translate(exc, collection) from exc
 
     def count(self, collection: str, filters: Filters | None = None) -> int:
         where = _to_filter(filters)
         handle = self._collection(collection)
         if where is _NO_MATCH:
             return 0
-        try:
+        with weaviate_errors(collection):
             return int(handle.aggregate.over_all(total_count=True, filters=where).total_count or 0)
-        except Exception as exc:
-            raise _translate(exc, collection) from exc
 
     # -- search ------------------------------------------------------------
 
@@ -301,7 +336,7 @@ class WeaviateVectorIndex:
             return []
         vector = None if query.vector is None else np.asarray(query.vector, dtype=np.float32).tolist()
         common: dict[str, Any] = {"limit": query.top_k, "filters": where, "return_properties": list(_PROPS)}
-        try:
+        with weaviate_errors(collection):
             if query.mode == "dense":
                 result = handle.query.near_vector(
                     vector,
@@ -325,8 +360,6 @@ class WeaviateVectorIndex:
                     return_metadata=MetadataQuery(score=True, distance=True),
                     **common,
                 )
-        except Exception as exc:
-            raise _translate(exc, collection) from exc
         return [self._hit(obj, query.mode) for obj in result.objects]
 
     # -- aliases -----------------------------------------------------------
@@ -334,38 +367,35 @@ class WeaviateVectorIndex:
     def set_alias(self, alias: str, collection: str) -> None:
         """Create or move ``alias``. Raises NotFound, Conflict (a collection has that name)."""
         walias, target = weaviate_name(alias), self._existing(collection)
-        try:
+        with weaviate_errors(alias):
             if self._client.collections.exists(walias):
                 raise Conflict(f"{alias!r} is a collection name; an alias cannot shadow it")
             if self._client.alias.get(alias_name=walias) is None:
                 self._client.alias.create(alias_name=walias, target_collection=target)
             else:
                 self._client.alias.update(alias_name=walias, new_target_collection=target)
-        except Exception as exc:
-            raise _translate(exc, alias) from exc
 
     def resolve_alias(self, alias: str) -> str | None:
-        try:
-            found = self._client.alias.get(alias_name=weaviate_name(alias))
-        except Exception as exc:
-            raise _translate(exc, alias) from exc
+        walias = weaviate_name(alias)
+        with weaviate_errors(alias):
+            found = self._client.alias.get(alias_name=walias)
         return None if found is None else str(found.collection)
 
     def delete_alias(self, alias: str) -> None:
         """Raises NotFound."""
-        try:
-            deleted = self._client.alias.delete(alias_name=weaviate_name(alias))
-        except Exception as exc:
-            raise _translate(exc, alias) from exc
+        walias = weaviate_name(alias)
+        with weaviate_errors(alias):
+            deleted = self._client.alias.delete(alias_name=walias)
         if not deleted:
             raise NotFound(f"alias {alias!r} does not exist")
 
     def health(self) -> dict[str, Any]:
         try:
-            ready = bool(self._client.is_ready())
-            version = self._client.get_meta().get("version") if ready else None
-        except Exception as exc:
-            return {"engine": "weaviate", "ok": False, "error": str(exc)}
+            with weaviate_errors():
+                ready = bool(self._client.is_ready())
+                version = self._client.get_meta().get("version") if ready else None
+        except BackendUnavailable as exc:
+            return {"engine": "weaviate", "ok": False, "error": exc.message}
         return {"engine": "weaviate", "ok": ready, "version": version}
 
     # -- internals ---------------------------------------------------------
@@ -379,24 +409,23 @@ class WeaviateVectorIndex:
     def _collection(self, name: str) -> Any:
         """Handle for a collection or an alias (Weaviate resolves aliases server-side). Raises NotFound."""
         wname = weaviate_name(name)
-        try:
+        with weaviate_errors(name):
             if (
                 not self._client.collections.exists(wname)
                 and self._client.alias.get(alias_name=wname) is None
             ):
                 raise NotFound(f"collection {name!r} does not exist")
-        except Exception as exc:
-            raise _translate(exc, name) from exc
-        return self._client.collections.use(wname)
+            return self._client.collections.use(wname)
 
     def _dim(self, handle: Any) -> int | None:
         """The collection's vector length, kept in its description at creation (None if unknown)."""
         name = str(handle.name)
         if name not in self._dims:
-            try:
+            with weaviate_errors(name):
                 description = handle.config.get(simple=True).description or ""
+            try:
                 self._dims[name] = int(json.loads(description)["dim"])
-            except Exception:
+            except (ValueError, TypeError, KeyError):  # not made by us: its description holds no dim
                 return None
         return self._dims[name]
 

@@ -8,25 +8,19 @@ emails have accounts.
 
 from __future__ import annotations
 
-import re
 import secrets
-from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field, field_validator
 
-from ragplatform.content.base import User
 from ragplatform.errors import Conflict, NotFound, PermissionDenied, Unauthorized
+from ragserve.accounts_documents.schemas import AccountPublic, SignupPublic, Token, UserLogin, UserSignup
 from ragserve.auth import create_token, hash_password, verify_password
 from ragserve.deps import PlatformDep
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024  # argon2 hashes any length; a bound keeps a login from being a CPU sink
 LOGIN_FAILED = "invalid email or password"
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -36,65 +30,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def normalise_email(value: str) -> str:
-    email = value.strip().lower()
-    if len(email) > 254 or not EMAIL.match(email):
-        raise ValueError(f"not a valid email address: {value!r}")
-    return email
-
-
-class UserSignup(BaseModel):
-    email: str = Field(
-        description="Becomes the login name; compared case-insensitively", examples=["ana@example.org"]
-    )
-    password: str = Field(
-        min_length=MIN_PASSWORD, max_length=MAX_PASSWORD, description=f"At least {MIN_PASSWORD} characters"
-    )
-    name: str = Field(min_length=1, max_length=200, description="Display name", examples=["Ana Lima"])
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        return normalise_email(value)
-
-    @field_validator("name")
-    @classmethod
-    def _strip_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must not be blank")
-        return value.strip()
-
-
-class UserLogin(BaseModel):
-    email: str = Field(max_length=320, examples=["ana@example.org"])
-    password: str = Field(max_length=MAX_PASSWORD)
-
-
-class UserPublic(BaseModel):
-    id: str = Field(description="Stable user id (UUID4); the `sub` claim of the JWT")
-    email: str
-    name: str
-    role: Literal["user", "admin"]
-
-    @classmethod
-    def of(cls, user: User) -> UserPublic:
-        return cls(id=user.id, email=user.username, name=user.full_name, role=user.role)
-
-
-class SignupResponse(BaseModel):
-    message: str
-    user: UserPublic
-
-
-class Token(BaseModel):
-    access_token: str = Field(
-        description="Send as `Authorization: Bearer <token>`, or `?token=` on WS /api/chat"
-    )
-    token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime = Field(description="When the token stops being accepted (UTC)")
-    user: UserPublic
-
-
 @cache
 def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
@@ -102,13 +37,13 @@ def _dummy_hash() -> str:
 
 @router.post(
     "/signup",
-    response_model=SignupResponse,
+    response_model=SignupPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
     description="Registers a user with the `user` role. Sign in with `POST /api/login` afterwards.",
     responses={k: ERRORS[k] for k in (409, 422)},
 )
-def signup(body: UserSignup, platform: PlatformDep) -> SignupResponse:
+def signup(body: UserSignup, platform: PlatformDep) -> SignupPublic:
     taken = Conflict(f"an account with the email {body.email!r} exists already; sign in instead")
     try:
         platform.content.get_user_by_username(body.email)
@@ -119,7 +54,7 @@ def signup(body: UserSignup, platform: PlatformDep) -> SignupResponse:
         user = platform.content.create_user(body.email, hash_password(body.password), full_name=body.name)
     except Conflict:  # signed up concurrently
         raise taken from None
-    return SignupResponse(message="User created successfully", user=UserPublic.of(user))
+    return SignupPublic(message="User created successfully", user=AccountPublic.of(user))
 
 
 @router.post(
@@ -140,4 +75,4 @@ def login(body: UserLogin, platform: PlatformDep) -> Token:
     if not user.is_active:
         raise PermissionDenied("this account is disabled")
     token, expires = create_token(platform, user)
-    return Token(access_token=token, expires_at=expires, user=UserPublic.of(user))
+    return Token(access_token=token, expires_at=expires, user=AccountPublic.of(user))

@@ -22,6 +22,14 @@ Messages, one question at a time:
 
 Questions search the promoted index and the user's own uploaded documents; the exchange (with
 citations, latency and tokens) is stored in the session store and counted in ``/api/metrics``.
+
+Where this differs from API document 04, on purpose: the chat history is kept in the platform's
+session store (PostgreSQL or MongoDB), not in Redis, so every dialect reads the same conversation
+(Redis, when ``REDIS_URL`` is set, carries notifications between replicas); messages are not
+embedded into the vector index (the document's "message embeddings stored in Pinecone"): answers
+search the promoted index and the user's uploads, and a past exchange is context through the
+session's history instead. Uploaded documents are indexed per owner as the document says, in the
+configured vector engine (LanceDB by default, Weaviate in production).
 """
 
 from __future__ import annotations
@@ -33,7 +41,6 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
-from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from ragplatform.answering.service import Answer, AnswerEvent
@@ -41,7 +48,9 @@ from ragplatform.content.base import User
 from ragplatform.errors import NotFound, RagPlatformError, Unauthorized
 from ragplatform.factory import Platform
 from ragserve.access import owner_metadata, visible_session
-from ragserve.auth import ACCESS_COOKIE, CurrentUser, decode_token, user_from_token
+from ragserve.accounts_documents.schemas import SessionIdPublic
+from ragserve.auth import CurrentUser, decode_token, token_from_websocket, user_from_token
+from ragserve.body_guard import string_problem
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +60,17 @@ POLICY_VIOLATION = 1008
 STAGES = {"retrieving": "Searching the knowledge base", "generating": "Writing the answer"}
 
 
-class SessionIdResponse(BaseModel):
-    session_id: str = Field(description="A fresh UUID4 to pass as `session_id` to WS /api/chat")
-
-
 @router.get(
     "/session_id",
-    response_model=SessionIdResponse,
+    response_model=SessionIdPublic,
     summary="Get a new chat session id",
     description=(
         "Returns a new UUID4. The session itself is created, private to the caller, by the first "
         "question sent on `WS /api/chat?session_id=...`."
     ),
 )
-def new_session_id(user: CurrentUser) -> SessionIdResponse:
-    return SessionIdResponse(session_id=str(uuid.uuid4()))
+def new_session_id(user: CurrentUser) -> SessionIdPublic:
+    return SessionIdPublic(session_id=str(uuid.uuid4()))
 
 
 @router.get(
@@ -83,17 +88,6 @@ def chat_over_http() -> None:
     )
 
 
-def token_from_websocket(websocket: WebSocket) -> str | None:
-    """``?token=``, then ``Authorization: Bearer``, then the ``access_token`` cookie."""
-    token = websocket.query_params.get("token")
-    if token:
-        return token
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return websocket.cookies.get(ACCESS_COOKIE)
-
-
 def parse_question(text: str) -> str:
     """Plain text, or JSON ``{"message": "..."}``. Raises ValueError with a message for the client."""
     stripped = text.strip()
@@ -108,6 +102,8 @@ def parse_question(text: str) -> str:
         stripped = message.strip()
     if not stripped:
         raise ValueError("the message is empty: send your question as text")
+    if problem := string_problem(stripped):
+        raise ValueError(f"message: {problem}")
     return stripped
 
 

@@ -9,16 +9,15 @@ delete any document by id.
 from __future__ import annotations
 
 import mimetypes
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
-from ragplatform.content.base import DocumentRecord, DocumentStatus, User
+from ragplatform.content.base import DocumentRecord, User
 from ragplatform.errors import NotFound, TooLarge
 from ragplatform.factory import Platform
 from ragplatform.ingest.readers import SUPPORTED_EXTENSIONS
+from ragserve.accounts_documents.schemas import DocumentDeletedPublic, DocumentPublic, UploadPublic
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
 from ragserve.downloads import DOCUMENT_FILE_ROUTE, attachment, file_url
@@ -26,34 +25,8 @@ from ragserve.downloads import DOCUMENT_FILE_ROUTE, attachment, file_url
 router = APIRouter(prefix="/api", tags=["documents"])
 
 READ_CHUNK = 1024 * 1024
+SIGNED_FILE_ROUTE = "api_signed_file"
 GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
-
-
-class DocumentPublic(BaseModel):
-    id: str
-    filename: str
-    content_type: str
-    size: int = Field(description="bytes")
-    status: DocumentStatus = Field(description="uploaded → parsed (searchable) or failed (see `error`)")
-    chunks: int = Field(description="Passages indexed from the file")
-    error: str | None = None
-    created_at: datetime
-    url: str = Field(description="Download URL of the stored file (needs the same bearer token)")
-
-
-class DocumentsPublic(BaseModel):
-    documents: list[DocumentPublic]
-    count: int = Field(description="Number of documents in this page")
-
-
-class UploadResponse(BaseModel):
-    url: str = Field(description="Download URL of the uploaded file (GET, with the same bearer token)")
-    document: DocumentPublic
-
-
-class DocumentDeleted(BaseModel):
-    message: str
-    id: str
 
 
 def public(request: Request, record: DocumentRecord) -> DocumentPublic:
@@ -68,6 +41,12 @@ def public(request: Request, record: DocumentRecord) -> DocumentPublic:
         created_at=record.created_at,
         url=file_url(request, record.id),
     )
+
+
+def signed_url(request: Request, platform: Platform, document_id: str) -> str:
+    """The public, expiring link of a document's file (``GET /api/files/{token}``)."""
+    token = platform.documents.sign_download(document_id)
+    return str(request.url_for(SIGNED_FILE_ROUTE, token=token))
 
 
 def own_document(platform: Platform, document_id: str, user: User) -> DocumentRecord:
@@ -118,13 +97,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post(
     "/upload",
-    response_model=UploadResponse,
+    response_model=UploadPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Upload a document to your knowledge base",
     description=(
         "Multipart form with the field `file`. The file is parsed, chunked and indexed at once into the "
         "caller's own collection: the caller's next question can cite it, no one else's can. "
-        f"Supported types: {SUPPORTED}. Returns the file's download URL and the document record; "
+        f"Supported types: {SUPPORTED}. Returns the public URL of the uploaded file (`url`, a signed "
+        "link that needs no token and expires, see `GET /api/files/{token}`) and the document record; "
         "`document.status` is `parsed` when indexed, `failed` (with `error`) when indexing failed."
     ),
     responses={k: ERRORS[k] for k in (401, 413, 415, 422)},
@@ -134,18 +114,20 @@ def upload(
     user: CurrentUser,
     platform: PlatformDep,
     file: UploadFile = File(description="The document to add"),  # noqa: B008
-) -> UploadResponse:
+) -> UploadPublic:
     data = read_capped(file, platform.settings.serve.max_upload_bytes)
     record = platform.documents.ingest(user.id, file.filename or "", data, content_type_of(file))
-    document = public(request, record)
-    return UploadResponse(url=document.url, document=document)
+    return UploadPublic(url=signed_url(request, platform, record.id), document=public(request, record))
 
 
 @router.get(
     "/documents",
-    response_model=DocumentsPublic,
+    response_model=list[DocumentPublic],
     summary="List your uploaded documents",
-    description="The caller's documents with their metadata, newest first.",
+    description=(
+        "The caller's documents with their metadata, newest first: a JSON list, as API document 04 "
+        'describes it ("List of documents with metadata"). Page with `skip` and `limit`.'
+    ),
     responses={401: ERRORS[401]},
 )
 def list_documents(
@@ -154,9 +136,9 @@ def list_documents(
     platform: PlatformDep,
     skip: int = Query(0, ge=0, description="Documents to skip"),
     limit: int = Query(100, ge=1, le=100, description="Documents to return, 1..100"),
-) -> DocumentsPublic:
+) -> list[DocumentPublic]:
     records = platform.content.list_documents(owner=user.id, skip=skip, limit=limit)
-    return DocumentsPublic(documents=[public(request, r) for r in records], count=len(records))
+    return [public(request, r) for r in records]
 
 
 @router.get(
@@ -184,18 +166,41 @@ def get_document(
 )
 def download(document_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
     record = own_document(platform, document_id, user)
-    data = platform.files.get(record.storage_key)
-    return attachment(data, record.filename, record.content_type)
+    stored = platform.documents.get_file(record.id)
+    return attachment(stored.data, stored.filename, stored.content_type)
+
+
+@router.get(
+    "/files/{token}",
+    name=SIGNED_FILE_ROUTE,
+    summary="Download a file by its public link (no token needed)",
+    description=(
+        "The link `POST /api/upload` answers with (`url`): the token in the path is signed by the server "
+        "and names one document and an expiry, so no bearer token is needed. Sent as an attachment."
+    ),
+    response_class=Response,
+    responses={
+        200: {"description": "The file", "content": {"application/octet-stream": {}}},
+        401: {
+            "description": "The link is invalid or has expired; the owner still downloads the file, "
+            "with their token, from `GET /api/documents/{document_id}/file`"
+        },
+        404: {"description": "The document was deleted"},
+    },
+)
+def signed_download(token: Annotated[str, Path(max_length=512)], platform: PlatformDep) -> Response:
+    stored = platform.documents.open_download(token)
+    return attachment(stored.data, stored.filename, stored.content_type)
 
 
 @router.delete(
     "/documents/{document_id}",
-    response_model=DocumentDeleted,
+    response_model=DocumentDeletedPublic,
     summary="Delete a document",
     description="Removes the record, its indexed passages (it is no longer cited) and the stored file.",
     responses={k: ERRORS[k] for k in (401, 404)},
 )
-def delete_document(document_id: str, user: CurrentUser, platform: PlatformDep) -> DocumentDeleted:
+def delete_document(document_id: str, user: CurrentUser, platform: PlatformDep) -> DocumentDeletedPublic:
     record = own_document(platform, document_id, user)
     platform.documents.delete(record.id)
-    return DocumentDeleted(message="Document deleted", id=record.id)
+    return DocumentDeletedPublic(message="Document deleted", id=record.id)

@@ -11,8 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ragplatform.client.models import DocumentInfo
-from ragserve.admin.schemas import ADMIN_ERRORS
+from ragserve.admin.schemas import ADMIN_ERRORS, AdminDocumentPublic
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
 from ragserve.downloads import file_url
@@ -24,7 +23,7 @@ router = APIRouter(prefix="/api/admin", tags=["admin: documents"])
 
 @router.get(
     "/documents",
-    response_model=list[DocumentInfo],
+    response_model=list[AdminDocumentPublic],
     summary="Every user's uploaded documents, newest first",
     description=(
         "Each with its status (`parsed`: indexed and searchable by its owner; `failed`: see `error`), "
@@ -39,12 +38,12 @@ def list_documents(
     owner: Annotated[str | None, Query(max_length=200, description="only this user's documents")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[DocumentInfo]:
+) -> list[AdminDocumentPublic]:
     owner_id = user_id_for(platform, owner) if owner and owner.strip() else None
     records = platform.content.list_documents(owner=owner_id, skip=offset, limit=limit)
     names = usernames(platform, (r.owner for r in records))
     return [
-        DocumentInfo(
+        AdminDocumentPublic(
             id=r.id,
             filename=r.filename,
             content_type=r.content_type,

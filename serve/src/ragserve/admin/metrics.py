@@ -13,17 +13,18 @@ from fastapi import APIRouter, Query
 
 from ragplatform import health as engine_health
 from ragplatform.answering.unanswered import UnansweredQueue
-from ragplatform.client.models import (
-    DailyMetrics,
-    EngineStatus,
-    Overview,
-    ServingIndexSummary,
-    TopQuestion,
-)
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.factory import Platform
 from ragplatform.metrics.base import DailyUsage
-from ragserve.admin.schemas import ADMIN_ERRORS, mlflow_links
+from ragserve.admin.schemas import (
+    ADMIN_ERRORS,
+    DailyMetricsPublic,
+    EngineStatusPublic,
+    OverviewPublic,
+    ServingIndexPublic,
+    TopQuestionPublic,
+    mlflow_links,
+)
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
 
@@ -56,22 +57,28 @@ def date_range(date_from: date | None, date_to: date | None) -> tuple[date, date
     """The inclusive range with defaults filled in. Raises InvalidInput naming the bad value."""
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value is not None and not EARLIEST <= value <= LATEST:
-            raise InvalidInput(f"{name} must be between {EARLIEST} and {LATEST}, got {value}")
+            raise InvalidInput(
+                f"{name} must be between {EARLIEST} and {LATEST}, got {value}", field=name, value=value
+            )
     last = date_to or datetime.now(UTC).date()
     first = date_from or max(EARLIEST, last - timedelta(days=DEFAULT_DAYS - 1))
     if last < first:
-        raise InvalidInput(f"date_to ({last}) must not be before date_from ({first})")
+        raise InvalidInput(
+            f"date_to ({last}) must not be before date_from ({first})", field="date_to", value=last
+        )
     days = (last - first).days + 1
     if days > MAX_DAYS:
-        raise InvalidInput(f"the date range spans {days} days; the limit is {MAX_DAYS}")
+        raise InvalidInput(
+            f"the date range spans {days} days; the limit is {MAX_DAYS}", field="date_from", value=first
+        )
     return first, last
 
 
-def daily(usage: DailyUsage | None, day: date) -> DailyMetrics:
+def daily(usage: DailyUsage | None, day: date) -> DailyMetricsPublic:
     if usage is None:
-        return DailyMetrics(day=day, questions=0, unanswered=0)
+        return DailyMetricsPublic(day=day, questions=0, unanswered=0)
     rate = usage.unanswered / usage.questions if usage.questions else 0.0
-    return DailyMetrics(
+    return DailyMetricsPublic(
         day=day,
         questions=usage.questions,
         unanswered=usage.unanswered,
@@ -83,7 +90,7 @@ def daily(usage: DailyUsage | None, day: date) -> DailyMetrics:
 
 @router.get(
     "/metrics/daily",
-    response_model=list[DailyMetrics],
+    response_model=list[DailyMetricsPublic],
     summary="Questions, unanswered rate and latency p50/p95 per UTC day",
     description=(
         f"One entry per day from `date_from` to `date_to` (inclusive, at most {MAX_DAYS} days), days "
@@ -93,7 +100,7 @@ def daily(usage: DailyUsage | None, day: date) -> DailyMetrics:
 )
 def daily_metrics(
     platform: PlatformDep, _: AdminUser, date_from: DateFrom = None, date_to: DateTo = None
-) -> list[DailyMetrics]:
+) -> list[DailyMetricsPublic]:
     first, last = date_range(date_from, date_to)
     rows = platform.queries.per_day(since=_start(first), until=_start(last + timedelta(days=1)))
     by_day = {r.day: r for r in rows}
@@ -105,7 +112,7 @@ def daily_metrics(
 
 @router.get(
     "/metrics/top-questions",
-    response_model=list[TopQuestion],
+    response_model=list[TopQuestionPublic],
     summary="The most asked questions in a date range",
     description="Questions compared case- and space-insensitively, most frequent first.",
     responses=RANGE_ERRORS,
@@ -116,18 +123,18 @@ def top_questions(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP, description=f"questions to return, 1..{MAX_TOP}")] = 10,
-) -> list[TopQuestion]:
+) -> list[TopQuestionPublic]:
     first, last = date_range(date_from, date_to)
     top = platform.queries.top_questions(limit, _start(first), _start(last + timedelta(days=1)))
-    return [TopQuestion(question=q, count=n) for q, n in top]
+    return [TopQuestionPublic(question=q, count=n) for q, n in top]
 
 
-def serving_summary(platform: Platform) -> ServingIndexSummary | None:
+def serving_summary(platform: Platform) -> ServingIndexPublic | None:
     try:
         v = platform.serving.current.version
     except NotFound:
         return None
-    return ServingIndexSummary(
+    return ServingIndexPublic(
         version=v.version,
         name=v.spec.name,
         collection=v.collection,
@@ -140,7 +147,7 @@ def serving_summary(platform: Platform) -> ServingIndexSummary | None:
 
 @router.get(
     "/overview",
-    response_model=Overview,
+    response_model=OverviewPublic,
     summary="Engines' health, the serving index and today's usage",
     description=(
         "Every engine's health (as `GET /health`), the production index version with its build and "
@@ -149,14 +156,14 @@ def serving_summary(platform: Platform) -> ServingIndexSummary | None:
     ),
     responses=ADMIN_ERRORS,
 )
-def overview(platform: PlatformDep, _: AdminUser) -> Overview:
+def overview(platform: PlatformDep, _: AdminUser) -> OverviewPublic:
     report = engine_health.report(platform)
     today = datetime.now(UTC).date()
     usage = platform.queries.summary(since=_start(today))
-    return Overview(
+    return OverviewPublic(
         status="healthy" if report.ok else "degraded",
         engines={
-            k: EngineStatus(status=e.status, engine=e.engine, detail=e.detail)
+            k: EngineStatusPublic(status=e.status, engine=e.engine, detail=e.detail)
             for k, e in report.engines.items()
         },
         serving=serving_summary(platform),

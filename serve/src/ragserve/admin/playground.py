@@ -8,53 +8,26 @@ stores nothing: no session, no query-log row, no unanswered item, no notificatio
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from ragplatform.answering.service import AskOptions
-from ragplatform.client.models import (
-    Citation,
-    FusionName,
-    PlaygroundChunk,
-    PlaygroundResult,
-    PlaygroundTimings,
-    SearchModeName,
+from ragserve.admin.schemas import (
+    ADMIN_ERRORS,
+    CitationPublic,
+    PlaygroundChunkPublic,
+    PlaygroundPublic,
+    PlaygroundRequest,
+    PlaygroundTimingsPublic,
 )
-from ragplatform.vectorindex.base import MAX_TOP_K
-from ragserve.admin.schemas import ADMIN_ERRORS
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
-from ragserve.params import Question
+from ragserve.params import checked_question
 
 router = APIRouter(prefix="/api/admin", tags=["admin: playground"])
 
 
-class PlaygroundRequest(BaseModel):
-    question: Question
-    mode: SearchModeName | None = Field(default=None, description="default: the serving index's mode")
-    top_k: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_TOP_K,
-        description=f"chunks to retrieve, 1..{MAX_TOP_K} (default ANSWER__TOP_K)",
-    )
-    alpha: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="weight of dense vs keyword scores with fusion=alpha"
-    )
-    fusion: FusionName | None = Field(
-        default=None, description="how hybrid mode fuses dense and keyword hits"
-    )
-    distance_threshold: float | None = Field(
-        default=None,
-        ge=0.0,
-        le=2.0,
-        description="largest cosine distance a chunk may have to count as relevant "
-        "(default ANSWER__RELEVANCE_MAX_DISTANCE)",
-    )
-
-
 @router.post(
     "/playground",
-    response_model=PlaygroundResult,
+    response_model=PlaygroundPublic,
     summary="Ask the serving index with these retrieval parameters and see each step",
     description=(
         "The retrieved chunks (score, distance, source, whether they are relevant), the answer with "
@@ -69,7 +42,8 @@ class PlaygroundRequest(BaseModel):
         },
     },
 )
-def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> PlaygroundResult:
+def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> PlaygroundPublic:
+    checked_question(platform.answers, body.question)
     options = AskOptions(
         top_k=body.top_k,
         distance_threshold=body.distance_threshold,
@@ -82,12 +56,10 @@ def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> 
         body.question, user_id="playground", options=options, persist=False, record=False
     )
     defaults = platform.serving.current.retriever.defaults
-    threshold = body.distance_threshold
-    if threshold is None:
-        threshold = platform.settings.answer.relevance_max_distance
+    threshold = platform.answers.relevance_cut(options)
     cited = {c.chunk_id for c in answer.citations}
     chunks = [
-        PlaygroundChunk(
+        PlaygroundChunkPublic(
             rank=rank,
             chunk_id=h.chunk.id,
             score=round(h.score, 6),
@@ -101,10 +73,10 @@ def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> 
         for rank, h in enumerate(answer.hits, 1)
     ]
     t = answer.timings
-    return PlaygroundResult(
+    return PlaygroundPublic(
         question=body.question.strip(),
         answer=answer.answer,
-        citations=[Citation.model_validate(c.to_dict()) for c in answer.citations],
+        citations=[CitationPublic.model_validate(c.to_dict()) for c in answer.citations],
         answered_from_faq=answer.source == "faq",
         faq_id=answer.faq_id,
         unanswered=answer.unanswered,
@@ -117,7 +89,7 @@ def playground(body: PlaygroundRequest, platform: PlatformDep, _: AdminUser) -> 
         fusion=body.fusion or defaults.fusion,
         distance_threshold=threshold,
         chunks=chunks,
-        timings=PlaygroundTimings(
+        timings=PlaygroundTimingsPublic(
             embed_ms=t.get("embed_ms", 0.0),
             search_ms=t.get("retrieval_ms", 0.0),
             generate_ms=t.get("generation_ms", 0.0),

@@ -11,22 +11,23 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from ragplatform.answering.unanswered import UnansweredQuestion, UnansweredQueue
-from ragplatform.client.models import (
-    Citation,
-    SessionPage,
-    SessionSummary,
-    Transcript,
-    TranscriptMessage,
-    UnansweredItem,
-    UnansweredPage,
-)
-from ragplatform.content.base import MAX_LONG, MAX_SHORT, FaqItem
+from ragplatform.content.base import FaqItem
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.sessions.base import Message
-from ragserve.admin.schemas import ADMIN_ERRORS
+from ragserve.admin.schemas import (
+    ADMIN_ERRORS,
+    AdminSessionPublic,
+    AdminSessionsPublic,
+    CitationPublic,
+    ResolveRequest,
+    TranscriptMessagePublic,
+    TranscriptPublic,
+    UnansweredQuestionPublic,
+    UnansweredQuestionsPublic,
+)
 from ragserve.auth import AdminUser
 from ragserve.deps import PlatformDep
 from ragserve.params import Limit, Offset, day_window
@@ -47,7 +48,7 @@ Queue = Annotated[UnansweredQueue, Depends(get_queue)]
 
 @router.get(
     "/sessions",
-    response_model=SessionPage,
+    response_model=AdminSessionsPublic,
     summary="Search chat sessions by user, date and text",
     description=(
         "Sessions of every dialect, newest activity first, with message and unanswered counts. "
@@ -66,7 +67,7 @@ def search_sessions(
     text: Annotated[str | None, Query(max_length=200, description="substring to look for")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> SessionPage:
+) -> AdminSessionsPublic:
     since, until = day_window(date_from, date_to)
     user_id = user_id_for(platform, user) if user and user.strip() else None
     found = platform.sessions.search_sessions(
@@ -74,7 +75,7 @@ def search_sessions(
     )
     names = usernames(platform, (s.user_id for s in found.sessions))
     items = [
-        SessionSummary(
+        AdminSessionPublic(
             id=s.id,
             user_id=s.user_id,
             username=names.get(s.user_id),
@@ -86,27 +87,27 @@ def search_sessions(
         )
         for s in found.sessions
     ]
-    return SessionPage(items=items, total=found.total, limit=limit, offset=offset)
+    return AdminSessionsPublic(items=items, total=found.total, limit=limit, offset=offset)
 
 
-def citations_of(message: Message) -> list[Citation]:
+def citations_of(message: Message) -> list[CitationPublic]:
     """The citations an answer was stored with; entries that are not citations are skipped."""
     raw = message.metadata.get("citations")
-    out: list[Citation] = []
+    out: list[CitationPublic] = []
     for entry in raw if isinstance(raw, list) else []:
         try:
-            out.append(Citation.model_validate(entry))
+            out.append(CitationPublic.model_validate(entry))
         except ValidationError:
             continue
     return out
 
 
-def transcript_message(m: Message) -> TranscriptMessage:
+def transcript_message(m: Message) -> TranscriptMessagePublic:
     meta = m.metadata
     latency = meta.get("latency_ms")
     source = meta.get("source")
     version = meta.get("index_version")
-    return TranscriptMessage(
+    return TranscriptMessagePublic(
         id=m.id,
         role=m.role,
         text=m.content,
@@ -121,17 +122,17 @@ def transcript_message(m: Message) -> TranscriptMessage:
 
 @router.get(
     "/sessions/{session_id}",
-    response_model=Transcript,
+    response_model=TranscriptPublic,
     summary="A session's transcript with citations",
     responses={**ADMIN_ERRORS, 404: {"description": "no such session"}},
 )
-def transcript(session_id: str, platform: PlatformDep, _: AdminUser) -> Transcript:
+def transcript(session_id: str, platform: PlatformDep, _: AdminUser) -> TranscriptPublic:
     try:
         session = platform.sessions.get_session(session_id)
     except (NotFound, InvalidInput):
         raise NotFound(f"session {session_id} not found") from None
     messages = platform.sessions.list_messages(session.id)
-    return Transcript(
+    return TranscriptPublic(
         session_id=session.id,
         user_id=session.user_id,
         username=usernames(platform, [session.user_id]).get(session.user_id),
@@ -145,20 +146,8 @@ def transcript(session_id: str, platform: PlatformDep, _: AdminUser) -> Transcri
 # -- unanswered queue ------------------------------------------------------------------
 
 
-class ResolveRequest(BaseModel):
-    answer: str = Field(
-        min_length=1, max_length=MAX_LONG, description="the right answer, as the FAQ will give it"
-    )
-    question: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_SHORT,
-        description="the FAQ item's question; default: the question as the user asked it",
-    )
-
-
-def unanswered_item(item: UnansweredQuestion, names: dict[str, str]) -> UnansweredItem:
-    return UnansweredItem(
+def unanswered_item(item: UnansweredQuestion, names: dict[str, str]) -> UnansweredQuestionPublic:
+    return UnansweredQuestionPublic(
         id=item.id,
         session_id=item.session_id,
         user_id=item.user_id,
@@ -172,17 +161,17 @@ def unanswered_item(item: UnansweredQuestion, names: dict[str, str]) -> Unanswer
 
 @router.get(
     "/unanswered",
-    response_model=UnansweredPage,
+    response_model=UnansweredQuestionsPublic,
     summary="Questions the assistant could not answer, newest first",
     description="Open items only: resolving (into an FAQ item) or dismissing takes an item off the queue.",
     responses=ADMIN_ERRORS,
 )
 def unanswered(
     platform: PlatformDep, queue: Queue, _: AdminUser, limit: Limit = 50, offset: Offset = 0
-) -> UnansweredPage:
+) -> UnansweredQuestionsPublic:
     items = queue.items(limit=limit, skip=offset)
     names = usernames(platform, (i.user_id for i in items))
-    return UnansweredPage(items=[unanswered_item(i, names) for i in items], count=len(items))
+    return UnansweredQuestionsPublic(items=[unanswered_item(i, names) for i in items], count=len(items))
 
 
 @router.post(
@@ -208,7 +197,7 @@ def resolve(item_id: str, body: ResolveRequest, queue: Queue, admin: AdminUser) 
 
 @router.post(
     "/unanswered/{item_id}/dismiss",
-    response_model=UnansweredItem,
+    response_model=UnansweredQuestionPublic,
     summary="Take an unanswered question off the queue without an FAQ item",
     responses={
         **ADMIN_ERRORS,
@@ -216,6 +205,6 @@ def resolve(item_id: str, body: ResolveRequest, queue: Queue, admin: AdminUser) 
         409: {"description": "the item was resolved or dismissed already"},
     },
 )
-def dismiss(item_id: str, platform: PlatformDep, queue: Queue, admin: AdminUser) -> UnansweredItem:
+def dismiss(item_id: str, platform: PlatformDep, queue: Queue, admin: AdminUser) -> UnansweredQuestionPublic:
     item = queue.dismiss(item_id, by=admin.username)
     return unanswered_item(item, usernames(platform, [item.user_id]))

@@ -1,9 +1,14 @@
 """``GET /notify`` (connection info) and ``WS /notify`` (API 01): admins' clients receive a
 ``new_session`` message for every answer that starts with "I don't know".
 
-The socket is open, as API 01 documents. A client's ``keepalive`` text is answered
-with ``keepalive_ack`` (not JSON, which the documented client ignores); protocol
-pings are answered by the server itself.
+Who hears what (``ragserve.notify.may_receive``): a listener with an admin token (``?token=``,
+``Authorization: Bearer`` or the ``access_token`` cookie) every exchange; a listener with another
+account's token that account's own; a listener without a token, as API 01 documents the socket
+open, the exchanges of open (anonymous) sessions only, and only while ``SERVE__NOTIFY_OPEN_STREAM``
+is on. A signed-in account's questions never reach a listener without a token. A token that is
+sent but invalid closes the socket with 1008. A client's ``keepalive`` text is answered with
+``keepalive_ack`` (not JSON, which the documented client ignores); protocol pings are answered by
+the server itself.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
+from starlette.concurrency import run_in_threadpool
 
-from ragserve.notify import NotificationHub
+from ragplatform.errors import Unauthorized
+from ragserve.auth import token_from_websocket, user_from_token
+from ragserve.knowledge_assistant.schemas import NotifyInfoPublic
+from ragserve.notify import Listener, NotificationHub
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +69,14 @@ ws.run_forever(ping_interval=60, ping_timeout=30)
 """
 
 
-class NotifyInfo(BaseModel):
-    websocket_endpoint: str
-    connection_type: str
-    protocol: str = Field(description='"ws://" or "wss://", following the scheme this request came in on')
-    server: str
-    port: str
-    full_url: str
-    description: str
-    notification_format: dict[str, Any]
-    client_example: str
-
-
 @router.get(
     PATH,
-    response_model=NotifyInfo,
+    response_model=NotifyInfoPublic,
     summary="How to connect to the notification WebSocket",
     description="URLs are computed from the host and scheme of this request (a proxy's X-Forwarded-Proto "
     "counts where uvicorn trusts the proxy).",
 )
-def notify_info(request: Request) -> NotifyInfo:
+def notify_info(request: Request) -> NotifyInfoPublic:
     secure = request.url.scheme in ("https", "wss")
     protocol = "wss://" if secure else "ws://"
     try:
@@ -91,7 +87,7 @@ def notify_info(request: Request) -> NotifyInfo:
     default_port = port == (443 if secure else 80)
     host = server if default_port else f"{server}:{port}"
     full_url = f"{protocol}{host}{PATH}"
-    return NotifyInfo(
+    return NotifyInfoPublic(
         websocket_endpoint=PATH,
         connection_type="WebSocket",
         protocol=protocol,
@@ -106,13 +102,22 @@ def notify_info(request: Request) -> NotifyInfo:
 
 @router.websocket(PATH)
 async def notify_socket(websocket: WebSocket) -> None:
-    """Forwards every hub message as JSON text until the client goes away."""
+    """Forwards the hub's messages this listener may read, as JSON text, until the client goes away."""
     hub: NotificationHub = websocket.app.state.hub
-    queue = hub.subscribe()  # before accepting, so nothing published after the handshake is missed
+    platform = websocket.app.state.platform
+    token = token_from_websocket(websocket)
+    try:
+        user = await run_in_threadpool(user_from_token, platform, token) if token else None
+    except Unauthorized as exc:
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, exc.message)
+        return
+    listener = Listener(user=user, open_stream=platform.settings.serve.notify_open_stream)
+    subscription = hub.subscribe(listener)  # before accepting: nothing published after it is missed
+    queue = subscription.queue
     try:
         await websocket.accept()
     except Exception:
-        hub.unsubscribe(queue)
+        hub.unsubscribe(subscription)
         raise
     send_lock = asyncio.Lock()
 
@@ -138,11 +143,11 @@ async def notify_socket(websocket: WebSocket) -> None:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            exc = task.exception()
-            if exc is not None and not isinstance(exc, WebSocketDisconnect):
-                log.info("notification socket closed: %r", exc)
+            error = task.exception()
+            if error is not None and not isinstance(error, WebSocketDisconnect):
+                log.info("notification socket closed: %r", error)
     finally:
-        hub.unsubscribe(queue)
+        hub.unsubscribe(subscription)
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel, Field
 
 from ragplatform.content.base import (
     EmergencyContact,
@@ -27,6 +26,7 @@ from ragplatform.content.base import (
 from ragplatform.errors import NotFound
 from ragserve.auth import ContentWriter
 from ragserve.deps import PlatformDep
+from ragserve.knowledge_assistant.schemas import DatabaseHealthPublic, DeletedPublic
 
 router = APIRouter(prefix="/postgres", tags=["content (API 01)"])
 
@@ -42,17 +42,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
 }
 
 T = TypeVar("T")
-
-
-class Deleted(BaseModel):
-    status: str = Field(description="success")
-    message: str
-
-
-class DatabaseHealth(BaseModel):
-    status: str
-    version: str = Field(description='engine and version, e.g. "PostgreSQL 16.2"')
-    tables: list[str]
 
 
 def found(what: str, load: Callable[[], T]) -> T:
@@ -100,11 +89,11 @@ def update_faq(faq_id: ItemId, body: FaqUpdate, platform: PlatformDep, _: Conten
 
 
 @router.delete(
-    "/faq/{faq_id}", response_model=Deleted, summary="Delete an FAQ item", responses=WRITE_RESPONSES
+    "/faq/{faq_id}", response_model=DeletedPublic, summary="Delete an FAQ item", responses=WRITE_RESPONSES
 )
-def delete_faq(faq_id: ItemId, platform: PlatformDep, _: ContentWriter) -> Deleted:
+def delete_faq(faq_id: ItemId, platform: PlatformDep, _: ContentWriter) -> DeletedPublic:
     found("FAQ item", lambda: platform.content.delete_faq(faq_id))
-    return Deleted(status="success", message="FAQ item deleted successfully")
+    return DeletedPublic(status="success", message="FAQ item deleted successfully")
 
 
 # -- emergency contacts -------------------------------------------------------
@@ -147,13 +136,13 @@ def update_contact(
 
 @router.delete(
     "/emergency/{emergency_id}",
-    response_model=Deleted,
+    response_model=DeletedPublic,
     summary="Delete an emergency contact",
     responses=WRITE_RESPONSES,
 )
-def delete_contact(emergency_id: ItemId, platform: PlatformDep, _: ContentWriter) -> Deleted:
+def delete_contact(emergency_id: ItemId, platform: PlatformDep, _: ContentWriter) -> DeletedPublic:
     found("Emergency contact", lambda: platform.content.delete_contact(emergency_id))
-    return Deleted(status="success", message="Emergency contact deleted successfully")
+    return DeletedPublic(status="success", message="Emergency contact deleted successfully")
 
 
 # -- events -------------------------------------------------------------------
@@ -193,11 +182,11 @@ def update_event(event_id: ItemId, body: EventUpdate, platform: PlatformDep, _: 
 
 
 @router.delete(
-    "/events/{event_id}", response_model=Deleted, summary="Delete an event", responses=WRITE_RESPONSES
+    "/events/{event_id}", response_model=DeletedPublic, summary="Delete an event", responses=WRITE_RESPONSES
 )
-def delete_event(event_id: ItemId, platform: PlatformDep, _: ContentWriter) -> Deleted:
+def delete_event(event_id: ItemId, platform: PlatformDep, _: ContentWriter) -> DeletedPublic:
     found("Event", lambda: platform.content.delete_event(event_id))
-    return Deleted(status="success", message="Event deleted successfully")
+    return DeletedPublic(status="success", message="Event deleted successfully")
 
 
 # -- health -------------------------------------------------------------------
@@ -205,12 +194,12 @@ def delete_event(event_id: ItemId, platform: PlatformDep, _: ContentWriter) -> D
 
 @router.get(
     "/health",
-    response_model=DatabaseHealth,
+    response_model=DatabaseHealthPublic,
     summary="Health of the content database",
     responses={503: {"description": "the database cannot be reached"}},
 )
-def database_health(platform: PlatformDep) -> DatabaseHealth:
+def database_health(platform: PlatformDep) -> DatabaseHealthPublic:
     info = platform.content.health()
-    return DatabaseHealth(
+    return DatabaseHealthPublic(
         status=str(info["status"]), version=str(info["version"]), tables=list(info["tables"])
     )

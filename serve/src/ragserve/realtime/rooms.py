@@ -34,6 +34,7 @@ from ragplatform.content.base import User
 from ragplatform.errors import NotFound, RagPlatformError
 from ragplatform.sessions.base import Session
 from ragserve.access import can_see
+from ragserve.body_guard import describe, find_refused
 from ragserve.realtime.handshake import PlatformGetter, authenticate
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def parse(model: type[M], data: Any) -> M:
         data = {}
     if not isinstance(data, dict):
         raise EventError(f"the payload must be a JSON object, got {type(data).__name__}")
+    if refused := find_refused(data, root="payload"):
+        raise EventError(describe(refused))
     try:
         return model.model_validate(data)
     except ValidationError as exc:

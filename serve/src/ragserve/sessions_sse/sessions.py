@@ -12,30 +12,38 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, field_validator
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from ragplatform.answering.service import Answer, AnswerEvent
 from ragplatform.content.base import User
-from ragplatform.errors import RagPlatformError
+from ragplatform.errors import BackendUnavailable, NotFound, RagPlatformError
 from ragplatform.factory import Platform
 from ragplatform.sessions.base import Session
-from ragserve.access import can_see, owner_id, owner_metadata, visible_session
+from ragserve.access import owner_id, owner_metadata, visible_session
 from ragserve.auth import OptionalUser
 from ragserve.deps import PlatformDep
-from ragserve.params import Question
+from ragserve.params import checked_question
+from ragserve.sessions_sse.schemas import (
+    DEFAULT_TITLE,
+    AskRequest,
+    Message,
+    SessionCreate,
+    SessionCreatedPublic,
+    SessionMessagePublic,
+    SessionPublic,
+    SessionsPublic,
+    SessionUpdate,
+    SessionWithMessagesPublic,
+)
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sessions (API 03)"])
 
-DEFAULT_TITLE = "New Chat"
-MAX_TITLE = 200
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 STAGE_MESSAGES = {
     "received": "Processing the question...",
@@ -44,73 +52,13 @@ STAGE_MESSAGES = {
 }
 
 
-class SessionCreate(BaseModel):
-    title: str = Field(default=DEFAULT_TITLE, min_length=1, max_length=MAX_TITLE)
-
-
-class SessionUpdate(BaseModel):
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
-
-
-class SessionCreated(BaseModel):
-    session_id: str
-    title: str
-    created_at: datetime = Field(description="ISO 8601 with timezone (UTC)")
-
-
-class SessionSummary(BaseModel):
-    session_id: str
-    title: str
-    created_at: datetime
-    updated_at: datetime
-    message_count: int
-
-
-class SessionList(BaseModel):
-    sessions: list[SessionSummary] = Field(description="newest activity first")
-    total: int = Field(description="how many sessions the caller has in all")
-
-
-class ChatMessage(BaseModel):
-    message_id: str
-    role: str = Field(description="user | assistant")
-    content: str
-    timestamp: datetime
-
-
-class ChatSession(BaseModel):
-    session_id: str
-    title: str
-    created_at: datetime
-    updated_at: datetime
-    message_count: int
-    messages: list[ChatMessage] = Field(description="oldest first")
-
-
-class MessageOut(BaseModel):
-    message: str
-
-
-class AskRequest(BaseModel):
-    question: Question
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question must not be only whitespace")
-        if "\x00" in value:
-            raise ValueError("question must not contain NUL (\\x00) characters")
-        return value
-
-
 def title_of(session: Session) -> str:
     return session.title or DEFAULT_TITLE
 
 
-def conversation(platform: Platform, session: Session) -> list[ChatMessage]:
+def conversation(platform: Platform, session: Session) -> list[SessionMessagePublic]:
     return [
-        ChatMessage(message_id=m.id, role=m.role, content=m.content, timestamp=m.created_at)
+        SessionMessagePublic(message_id=m.id, role=m.role, content=m.content, timestamp=m.created_at)
         for m in platform.sessions.list_messages(session.id)
         if m.role in ("user", "assistant")
     ]
@@ -118,7 +66,7 @@ def conversation(platform: Platform, session: Session) -> list[ChatMessage]:
 
 @router.get(
     "/sessions",
-    response_model=SessionList,
+    response_model=SessionsPublic,
     summary="The caller's sessions, newest activity first",
     description="Without a token: the shared anonymous sessions (those made through API 03 or another "
     "open dialect without a user id); with a token: the user's own.",
@@ -128,45 +76,46 @@ def list_sessions(
     user: OptionalUser,
     skip: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> SessionList:
-    owner = owner_id(user)
-    sessions = [s for s in platform.sessions.list_sessions(owner, skip=skip, limit=limit) if can_see(s, user)]
+) -> SessionsPublic:
+    found = platform.sessions.search_sessions(user_id=owner_id(user), skip=skip, limit=limit)
     summaries = [
-        SessionSummary(
+        SessionPublic(
             session_id=s.id,
             title=title_of(s),
             created_at=s.created_at,
             updated_at=s.updated_at,
-            message_count=len(conversation(platform, s)),
+            message_count=s.message_count,
         )
-        for s in sessions
+        for s in found.sessions
     ]
-    return SessionList(sessions=summaries, total=platform.sessions.count_sessions(owner))
+    return SessionsPublic(sessions=summaries, total=found.total)
 
 
 @router.post(
-    "/sessions", response_model=SessionCreated, summary='Create a session (title defaults to "New Chat")'
+    "/sessions",
+    response_model=SessionCreatedPublic,
+    summary='Create a session (title defaults to "New Chat")',
 )
 def create_session(
     platform: PlatformDep, user: OptionalUser, body: SessionCreate | None = None
-) -> SessionCreated:
+) -> SessionCreatedPublic:
     body = body or SessionCreate()
     session = platform.sessions.create_session(
         owner_id(user), title=body.title, metadata=owner_metadata(user)
     )
-    return SessionCreated(session_id=session.id, title=title_of(session), created_at=session.created_at)
+    return SessionCreatedPublic(session_id=session.id, title=title_of(session), created_at=session.created_at)
 
 
 @router.get(
     "/sessions/{session_id}",
-    response_model=ChatSession,
+    response_model=SessionWithMessagesPublic,
     summary="A session with its messages",
     responses={404: {"description": "Session not found"}},
 )
-def get_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> ChatSession:
+def get_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> SessionWithMessagesPublic:
     session = visible_session(platform, session_id, user)
     messages = conversation(platform, session)
-    return ChatSession(
+    return SessionWithMessagesPublic(
         session_id=session.id,
         title=title_of(session),
         created_at=session.created_at,
@@ -178,28 +127,28 @@ def get_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> C
 
 @router.put(
     "/sessions/{session_id}",
-    response_model=MessageOut,
+    response_model=Message,
     summary="Rename a session",
     responses={404: {"description": "Session not found"}},
 )
 def update_session(
     session_id: str, body: SessionUpdate, platform: PlatformDep, user: OptionalUser
-) -> MessageOut:
+) -> Message:
     session = visible_session(platform, session_id, user)
     platform.sessions.update_session(session.id, title=body.title)
-    return MessageOut(message="Session updated successfully")
+    return Message(message="Session updated successfully")
 
 
 @router.delete(
     "/sessions/{session_id}",
-    response_model=MessageOut,
+    response_model=Message,
     summary="Delete a session and its messages",
     responses={404: {"description": "Session not found"}},
 )
-def delete_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> MessageOut:
+def delete_session(session_id: str, platform: PlatformDep, user: OptionalUser) -> Message:
     session = visible_session(platform, session_id, user)
     platform.sessions.delete_session(session.id)
-    return MessageOut(message="Session deleted successfully")
+    return Message(message="Session deleted successfully")
 
 
 # -- asking over SSE ------------------------------------------------------------
@@ -252,9 +201,19 @@ async def answer_events(
         yield sse({"type": "error", "message": "the answer could not be completed; please try again"})
 
 
+def require_retrieval(platform: Platform) -> None:
+    """API 03's 503 comes before the stream: without a served index there is nothing to stream.
+    Raises BackendUnavailable."""
+    try:
+        platform.serving.current  # noqa: B018 -- resolves the served index or raises
+    except NotFound as exc:
+        raise BackendUnavailable(f"Retrieval system not available: {exc.message}") from None
+
+
 def event_stream(
     platform: Platform, question: str, session_id: str, user: User | None, user_id: str
 ) -> EventSourceResponse:
+    require_retrieval(platform)
     events = answer_events(platform, question, session_id, user, user_id)
     return EventSourceResponse(events, headers=SSE_HEADERS, sep="\n")
 
@@ -264,10 +223,18 @@ ASK_DESCRIPTION = (
     "(`content`, pieces of the answer as they are generated), then `done` (with `session_id`, `message_id`, "
     "`citations`, `unanswered`, `source`, `index_version`). A failure after the stream started is an "
     "`error` event (`message`) and the stream ends. Bad input is answered 422 before any event. "
-    "The exchange is stored in the session when the answer completes."
+    "The exchange is stored in the session when the answer completes.\n\n"
+    "Where this differs from API document 03, on purpose: the `status` messages are in English "
+    "(the document's examples are Indonesian; clients show them as loading text, never parse them); "
+    "`done` carries the fields above besides `type`, and `error` is a fourth event type, so a client "
+    "is never left waiting for a `done` that cannot come; the question has a length limit "
+    "(ANSWER__MAX_QUESTION_CHARS, one rule for every dialect) where the document says there is none; "
+    "a body that is not JSON at all is answered 422 (`json_invalid`) as FastAPI answers it, where the "
+    "document lists a 400 `Invalid request format`."
 )
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
+    503: {"description": "Retrieval system not available (no index version is served yet)"},
 }
 
 
@@ -281,7 +248,7 @@ SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def ask_in_session(
     session_id: str, body: AskRequest, platform: PlatformDep, user: OptionalUser
 ) -> EventSourceResponse:
-    question = platform.answers.check_question(body.question)
+    question = checked_question(platform.answers, body.question)
     session = visible_session(platform, session_id, user)
     return event_stream(platform, question, session.id, user, user.id if user else session.user_id)
 
@@ -294,5 +261,5 @@ def ask_in_session(
     responses=SSE_RESPONSES,
 )
 def ask(body: AskRequest, platform: PlatformDep, user: OptionalUser) -> EventSourceResponse:
-    question = platform.answers.check_question(body.question)
+    question = checked_question(platform.answers, body.question)
     return event_stream(platform, question, str(uuid.uuid4()), user, owner_id(user))

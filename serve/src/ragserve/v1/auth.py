@@ -15,47 +15,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 
-from ragplatform.content.base import Role, User
+from ragplatform.content.base import User
 from ragplatform.factory import Platform
 from ragserve.auth import ACCESS_COOKIE, REFRESH_COOKIE, CurrentUser, create_token, user_from_token
 from ragserve.deps import PlatformDep
 from ragserve.v1 import oidc
+from ragserve.v1.schemas import Message, TokenRefreshedPublic, UserPublic
 
 PREFIX = "/api/v1/auth"
 router = APIRouter(prefix=PREFIX, tags=["v1 auth"])
 
 TokenParam = Annotated[str, Query(min_length=1, max_length=4096, description="the temporary sign-in token")]
-
-
-class UserPublic(BaseModel):
-    id: str
-    email: str
-    full_name: str
-    role: Role
-    is_active: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, user: User) -> UserPublic:
-        return cls(
-            id=user.id,
-            email=user.username,
-            full_name=user.full_name,
-            role=user.role,
-            is_active=user.is_active,
-            created_at=user.created_at,
-        )
-
-
-class TokenRefreshed(BaseModel):
-    user: UserPublic
-    access_token_expires_at: datetime = Field(description="when the new access_token cookie expires")
-
-
-class Message(BaseModel):
-    message: str
 
 
 def _set_session_cookies(
@@ -137,14 +108,14 @@ def logout(response: Response, platform: PlatformDep) -> Message:
 
 @router.post(
     "/refresh",
-    response_model=TokenRefreshed,
+    response_model=TokenRefreshedPublic,
     summary="A new access_token cookie from the refresh_token cookie",
     responses={401: {"description": "no refresh_token cookie, or it is invalid or expired"}},
 )
-def refresh(request: Request, response: Response, platform: PlatformDep) -> TokenRefreshed:
+def refresh(request: Request, response: Response, platform: PlatformDep) -> TokenRefreshedPublic:
     user = user_from_token(platform, request.cookies.get(REFRESH_COOKIE), "refresh")
     expires = _set_session_cookies(platform, response, user, refresh=False)
-    return TokenRefreshed(user=UserPublic.of(user), access_token_expires_at=expires)
+    return TokenRefreshedPublic(user=UserPublic.of(user), access_token_expires_at=expires)
 
 
 @router.get(
@@ -160,10 +131,10 @@ def refresh(request: Request, response: Response, platform: PlatformDep) -> Toke
         503: {"description": "the provider cannot be reached"},
     },
 )
-def login(provider: str, platform: PlatformDep) -> RedirectResponse:
+def login(provider: str, request: Request, platform: PlatformDep) -> RedirectResponse:
     auth = platform.settings.auth
     oidc.check_provider(auth, provider)
-    url, state_cookie = oidc.authorization_redirect(platform, provider)
+    url, state_cookie = oidc.authorization_redirect(platform, request.app.state.oidc_cache, provider)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(
         oidc.STATE_COOKIE,
@@ -206,7 +177,14 @@ def callback(
     if not code:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the callback needs the provider's 'code' parameter")
     try:
-        identity = oidc.identify(platform, provider, code, request.cookies.get(oidc.STATE_COOKIE), state)
+        identity = oidc.identify(
+            platform,
+            request.app.state.oidc_cache,
+            provider,
+            code,
+            request.cookies.get(oidc.STATE_COOKIE),
+            state,
+        )
     except oidc.ProviderRefused as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, exc.message) from None
     user = oidc.find_or_create_user(platform, identity)

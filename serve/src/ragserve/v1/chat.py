@@ -11,112 +11,42 @@ from __future__ import annotations
 
 import contextlib
 import math
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from pydantic import BaseModel, Field
 
 from ragplatform.content.base import DocumentRecord, User
-from ragplatform.errors import InvalidInput, NotFound, PermissionDenied, RagPlatformError, TooLarge
+from ragplatform.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
 from ragplatform.factory import Platform
 from ragplatform.generation.catalog import default_model, find_model
-from ragplatform.sessions.base import Message, MessageRole, Session
+from ragplatform.sessions.base import Session
 from ragserve.access import visible_session
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
 from ragserve.downloads import attachment
+from ragserve.v1.schemas import ChatCreate, ChatMessagePublic, ChatPublic, ChatsPublic, FilePublic
 
 router = APIRouter(prefix="/api/v1/chat", tags=["v1 chat"])
 
 MAX_FILES_PER_UPLOAD = 20
 MAX_FILES_PER_CHAT = 1000
-PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such chat, or it belongs to another user"}
 }
-
-
-class ChatCreate(BaseModel):
-    model_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        pattern=PRINTABLE,
-        description="default: the first model of GET /api/v1/model",
-    )
-    model_api_source: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        pattern=PRINTABLE,
-        description="default: the provider of model_id's default",
-    )
-
-
-class FilePublic(BaseModel):
-    fileid: str
-    filename: str
-    uploaded_at: datetime
-    userid: str
-    content_type: str
-    size: int = Field(description="bytes")
-    object_key: str
-    status: str = Field(description="uploaded | parsed | failed: whether the file is searchable in the chat")
-    chunks: int = Field(description="indexed chunks")
-
-    @classmethod
-    def of(cls, record: DocumentRecord) -> FilePublic:
-        return cls(
-            fileid=record.id,
-            filename=record.filename,
-            uploaded_at=record.created_at,
-            userid=record.owner,
-            content_type=record.content_type,
-            size=record.size_bytes,
-            object_key=record.storage_key,
-            status=record.status,
-            chunks=record.chunks,
-        )
-
-
-class ChatPublic(BaseModel):
-    chat_id: str
-    user_id: str
-    current_model_id: str
-    current_model_api_source: str
-    created_timestamp: datetime
-    title: str = Field(description="the first question, once there is one")
-    files: list[FilePublic]
-
-
-class ChatsPublic(BaseModel):
-    items: list[ChatPublic]
-    total: int
-    page: int
-    size: int
-    pages: int
-
-
-class MessagePublic(BaseModel):
-    message_id: str
-    chat_id: str
-    role: MessageRole
-    content: str
-    files: list[str] = Field(description="ids of files attached to this message")
-    timestamp: datetime
-
-    @classmethod
-    def of(cls, message: Message) -> MessagePublic:
-        files = message.metadata.get("files") or []
-        return cls(
-            message_id=message.id,
-            chat_id=message.session_id,
-            role=message.role,
-            content=message.content,
-            files=[str(f) for f in files] if isinstance(files, list) else [],
-            timestamp=message.created_at,
-        )
+# API document 05's status list is generic ("200 - Success", "400 - Bad Request (invalid
+# parameters)"); where a route answers otherwise, its description says so and why.
+CREATED_NOTE = (
+    "Answers 201 Created, a success status: API document 05 lists `200 - Success` generically, and "
+    "201 tells a client that something new exists (clients checking for a 2xx are unaffected). "
+)
+NO_CONTENT_NOTE = (
+    "Answers 204 No Content, a success status without a body: API document 05 lists `200 - Success` "
+    "generically and specifies no body for a delete. "
+)
+INVALID_NOTE = (
+    "Invalid parameters are answered 422 with a `detail` naming the field (FastAPI's validation "
+    "error), where the document lists 400; a 400 would carry no field."
+)
 
 
 def _files(platform: Platform, chat_id: str) -> list[DocumentRecord]:
@@ -174,7 +104,15 @@ def list_chats(
     )
 
 
-@router.post("", response_model=ChatPublic, status_code=status.HTTP_201_CREATED, summary="Create a chat")
+@router.post(
+    "",
+    response_model=ChatPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a chat",
+    description=CREATED_NOTE
+    + "`model_id` and `model_api_source` default to the first model of `GET /api/v1/model`; a model "
+    "not in that list needs its `model_api_source`. " + INVALID_NOTE,
+)
 def create_chat(body: ChatCreate, user: CurrentUser, platform: PlatformDep) -> ChatPublic:
     model_id, source = default_model(platform.settings)
     if body.model_id is not None:
@@ -202,6 +140,7 @@ def get_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> ChatPubl
     status_code=status.HTTP_204_NO_CONTENT,
     responses=NOT_FOUND,
     summary="Delete a chat with its messages and files (bytes, records and indexed chunks)",
+    description=NO_CONTENT_NOTE,
 )
 def delete_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
     session = _owned(platform, chat_id, user)
@@ -214,7 +153,7 @@ def delete_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> Respo
 
 @router.get(
     "/{chat_id}/messages",
-    response_model=list[MessagePublic],
+    response_model=list[ChatMessagePublic],
     responses=NOT_FOUND,
     summary="Messages, oldest first",
 )
@@ -223,15 +162,17 @@ def list_messages(
     user: CurrentUser,
     platform: PlatformDep,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="only the last `limit` messages")] = None,
-) -> list[MessagePublic]:
+) -> list[ChatMessagePublic]:
     session = visible_session(platform, chat_id, user, "Chat")
-    return [MessagePublic.of(m) for m in platform.sessions.list_messages(session.id, limit=limit)]
+    return [ChatMessagePublic.of(m) for m in platform.sessions.list_messages(session.id, limit=limit)]
 
 
 @router.post(
     "/{chat_id}/upload",
+    operation_id="upload_chat_files",  # names the form's schema Body_upload_chat_files
     response_model=list[FilePublic],
     status_code=status.HTTP_201_CREATED,
+    description=CREATED_NOTE + INVALID_NOTE,
     responses={
         **NOT_FOUND,
         413: {"description": "a file is over the upload limit"},
@@ -256,20 +197,7 @@ def upload(
         if len(data) > limit:
             raise TooLarge(f"file {f.filename!r} is over the upload limit of {limit} bytes")
         payloads.append((f.filename or "", data, f.content_type))
-    stored: list[DocumentRecord] = []
-    for name, data, content_type in payloads:
-        try:
-            stored.append(
-                platform.documents.ingest(
-                    session.user_id, name, data, content_type=content_type, chat_id=session.id
-                )
-            )
-        except RagPlatformError as exc:
-            for record in stored:  # all or nothing
-                platform.documents.delete(record.id)
-            if name and name not in exc.message:
-                raise type(exc)(f"{name}: {exc.message}") from exc
-            raise
+    stored = platform.documents.ingest_all(session.user_id, payloads, chat_id=session.id)
     return [FilePublic.of(r) for r in stored]
 
 
@@ -294,10 +222,10 @@ def download_file(chat_id: str, file_id: str, user: CurrentUser, platform: Platf
     session = visible_session(platform, chat_id, user, "Chat")
     record = _chat_file(platform, session.id, file_id)
     try:
-        data = platform.files.get(record.storage_key)
+        stored = platform.documents.get_file(record.id)
     except NotFound:
         raise NotFound("File not found") from None
-    return attachment(data, record.filename, record.content_type)
+    return attachment(stored.data, stored.filename, stored.content_type)
 
 
 @router.delete(
@@ -305,6 +233,7 @@ def download_file(chat_id: str, file_id: str, user: CurrentUser, platform: Platf
     status_code=status.HTTP_204_NO_CONTENT,
     responses=NOT_FOUND,
     summary="Delete a file from a chat (idempotent: 204 also when it is already gone)",
+    description=NO_CONTENT_NOTE,
 )
 def delete_file(chat_id: str, file_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
     session = _owned(platform, chat_id, user)

@@ -7,32 +7,13 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from ragplatform.generation.catalog import ModelInfo, configured_models
 from ragserve.auth import CurrentUser
 from ragserve.deps import PlatformDep
+from ragserve.v1.schemas import ModelPublic, ModelsPublic
 
 router = APIRouter(prefix="/api/v1/model", tags=["v1 model"])
-
-
-class ModelPublic(BaseModel):
-    id: str = Field(description="what POST /api/v1/chat takes as model_id")
-    name: str
-    api_source: str = Field(
-        description="the provider: local, extractive, openai, ollama, anthropic or gemini"
-    )
-    provider: str = Field(description="the provider's display name")
-    default: bool = Field(description="the first of the chain: what a new chat uses")
-    fallback_order: int = Field(description="0-based position in the fallback chain")
-
-
-class ModelsPublic(BaseModel):
-    items: list[ModelPublic]
-    total: int
-    page: int
-    size: int
-    pages: int
 
 
 def model_public(m: ModelInfo) -> ModelPublic:

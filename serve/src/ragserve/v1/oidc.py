@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,8 +76,25 @@ def check_provider(auth: AuthSettings, provider: str) -> None:
 
 # -- provider metadata -----------------------------------------------------------
 
-_cache: dict[str, tuple[float, dict[str, Any]]] = {}
-_cache_lock = threading.Lock()
+
+class MetadataCache:
+    """The providers' discovery documents and JWKS, fetched at most every DISCOVERY_TTL_S. One per
+    app (``app.state.oidc_cache``), not per module: a cache, nothing replicas need to share."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, what: str, refresh: bool = False) -> dict[str, Any]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(url)
+        if hit is not None and not refresh and now - hit[0] < DISCOVERY_TTL_S:
+            return hit[1]
+        body = _get_json(url, what)
+        with self._lock:
+            self._entries[url] = (now, body)
+        return body
 
 
 def _get_json(url: str, what: str) -> dict[str, Any]:
@@ -89,20 +107,8 @@ def _get_json(url: str, what: str) -> dict[str, Any]:
     return body
 
 
-def _cached(url: str, what: str, refresh: bool = False) -> dict[str, Any]:
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(url)
-    if hit is not None and not refresh and now - hit[0] < DISCOVERY_TTL_S:
-        return hit[1]
-    body = _get_json(url, what)
-    with _cache_lock:
-        _cache[url] = (now, body)
-    return body
-
-
-def discovery(auth: AuthSettings) -> dict[str, Any]:
-    doc = _cached(auth.oauth_discovery_url, "discovery document")
+def discovery(auth: AuthSettings, cache: MetadataCache) -> dict[str, Any]:
+    doc = cache.get(auth.oauth_discovery_url, "discovery document")
     missing = [
         k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)
     ]
@@ -137,10 +143,10 @@ def _verify(platform: Platform, token: str, kind: str) -> dict[str, Any]:
     return claims
 
 
-def authorization_redirect(platform: Platform, provider: str) -> tuple[str, str]:
+def authorization_redirect(platform: Platform, cache: MetadataCache, provider: str) -> tuple[str, str]:
     """The provider's authorization URL and the signed state cookie value to set with it."""
     auth = platform.settings.auth
-    doc = discovery(auth)
+    doc = discovery(auth, cache)
     state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     params = {
@@ -217,7 +223,9 @@ def _exchange(
     return body
 
 
-def _id_claims(auth: AuthSettings, doc: dict[str, Any], id_token: str, nonce: str) -> dict[str, Any]:
+def _id_claims(
+    auth: AuthSettings, cache: MetadataCache, doc: dict[str, Any], id_token: str, nonce: str
+) -> dict[str, Any]:
     """Verifies the id_token's signature (JWKS), issuer, audience, expiry and nonce."""
     try:
         header = jwt.get_unverified_header(id_token)
@@ -227,7 +235,7 @@ def _id_claims(auth: AuthSettings, doc: dict[str, Any], id_token: str, nonce: st
     algorithms = list(doc.get("id_token_signing_alg_values_supported") or ["RS256"])
     key = None
     for refresh in (False, True):  # a key rotated since the last fetch: fetch the JWKS once more
-        jwks = jwt.PyJWKSet.from_dict(_cached(str(doc["jwks_uri"]), "JWKS", refresh=refresh))
+        jwks = jwt.PyJWKSet.from_dict(cache.get(str(doc["jwks_uri"]), "JWKS", refresh=refresh))
         key = next((k for k in jwks.keys if kid is None or k.key_id == kid), None)
         if key is not None:
             break
@@ -266,17 +274,22 @@ def _userinfo(doc: dict[str, Any], access_token: str) -> dict[str, Any]:
 
 
 def identify(
-    platform: Platform, provider: str, code: str, cookie: str | None, state: str | None
+    platform: Platform,
+    cache: MetadataCache,
+    provider: str,
+    code: str,
+    cookie: str | None,
+    state: str | None,
 ) -> OidcIdentity:
     """Trades the callback's code for the user's verified identity. Raises ProviderRefused,
     PermissionDenied (unverified email), BackendUnavailable."""
     auth = platform.settings.auth
     saved = _read_state(platform, provider, cookie, state)
-    doc = discovery(auth)
+    doc = discovery(auth, cache)
     tokens = _exchange(auth, doc, provider, code, str(saved["verifier"]))
     if not tokens.get("id_token"):
         raise ProviderRefused("the sign-in provider returned no id_token; is the 'openid' scope allowed?")
-    claims = _id_claims(auth, doc, str(tokens["id_token"]), str(saved["nonce"]))
+    claims = _id_claims(auth, cache, doc, str(tokens["id_token"]), str(saved["nonce"]))
     if not claims.get("email"):
         info = _userinfo(doc, str(tokens.get("access_token", "")))
         if info.get("sub") not in (None, claims["sub"]):
@@ -318,28 +331,26 @@ def find_or_create_user(platform: Platform, identity: OidcIdentity) -> User:
 
 # -- the temporary token ----------------------------------------------------------
 
-_used: dict[str, float] = {}
-_used_lock = threading.Lock()
-
 
 def create_temp_token(platform: Platform, user: User) -> str:
     return _sign(platform, {"type": "login_temp", "sub": user.id, "jti": uuid.uuid4().hex}, TEMP_TOKEN_TTL_S)
 
 
 def check_temp_token(platform: Platform, token: str, consume: bool = False) -> User:
-    """The user a temporary token names. With ``consume`` it can never be used again (in this
-    process). Raises Unauthorized."""
+    """The user a temporary token names. With ``consume`` it can never be used again, on any
+    replica (the consumed ids live in PostgreSQL). Raises Unauthorized."""
     claims = _verify(platform, token, "sign-in token")
     if claims.get("type") != "login_temp" or not claims.get("sub") or not claims.get("jti"):
         raise Unauthorized("invalid sign-in token")
-    jti, now = str(claims["jti"]), time.time()
-    with _used_lock:
-        if jti in _used:
-            raise Unauthorized("this sign-in token has been used already: sign in again")
-        if consume:
-            for old in [k for k, exp in _used.items() if exp < now]:
-                del _used[old]
-            _used[jti] = float(claims["exp"])
+    jti = str(claims["jti"])
+    used = Unauthorized("this sign-in token has been used already: sign in again")
+    if platform.one_time_tokens.is_consumed(jti):
+        raise used
+    if consume:
+        try:
+            platform.one_time_tokens.consume(jti, datetime.fromtimestamp(float(claims["exp"]), UTC))
+        except Conflict:
+            raise used from None
     try:
         user = platform.content.get_user(str(claims["sub"]))
     except NotFound as exc:

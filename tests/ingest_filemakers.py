@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from xml.sax.saxutils import escape
 
 
@@ -11,8 +12,9 @@ def _pdf_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    """A PDF with one page per item, each line drawn in Helvetica; an empty list is a blank page."""
+def make_pdf(pages: list[list[str]], title: str | None = None, compress: bool = False) -> bytes:
+    """A PDF with one page per item, each line drawn in Helvetica; an empty list is a blank page.
+    ``compress`` writes the page contents FlateDecode-compressed, as real PDFs do."""
     n = len(pages)
     page_ids = [4 + 2 * i for i in range(n)]
     objects: dict[int, bytes] = {
@@ -24,11 +26,16 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         ops += [f"({_pdf_string(line)}) Tj T*" for line in lines]
         stream = "\n".join([*ops, "ET"]).encode("latin-1")
+        flate = ""
+        if compress:
+            stream, flate = zlib.compress(stream, 9), " /Filter /FlateDecode"
         objects[page_ids[i]] = (
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>"
         ).encode()
-        objects[page_ids[i] + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+        objects[page_ids[i] + 1] = (
+            f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream + b"\nendstream"
+        )
     info_id = 4 + 2 * n
     if title is not None:
         objects[info_id] = f"<< /Title ({_pdf_string(title)}) >>".encode("latin-1")
@@ -45,6 +52,12 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     info = f" /Info {info_id} 0 R" if title is not None else ""
     out += f"trailer\n<< /Size {size} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def make_bomb_pdf(lines: int = 200_000) -> bytes:
+    """A PDF "decompression bomb": ~21 KiB on disk, one page whose content stream inflates to
+    ~7 MiB of text operators (with the default ``lines``), as a security probe sent."""
+    return make_pdf([["Lorem ipsum dolor sit amet"] * lines], compress=True)
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

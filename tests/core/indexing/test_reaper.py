@@ -1,0 +1,127 @@
+"""Builds that died: a build SIGKILLed after writing its collection leaves a RUNNING run and an
+orphaned table; ``ragplatform up`` marks the run FAILED and drops the table, and never touches
+production, registered versions, live builds or the user documents."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from indexing_procs import subprocess_env, write_corpus
+from typer.testing import CliRunner
+
+from ragplatform import cli
+from ragplatform.answering.service import USER_DOCUMENTS
+from ragplatform.indexing.build import collection_name
+from ragplatform.spec import CorpusSpec, IndexSpec
+
+if TYPE_CHECKING:
+    from ragplatform.factory import Platform
+
+KILLED_BUILD = """
+    import sys, time
+    from ragplatform.factory import build_platform
+    from ragplatform.settings import Settings
+    from ragplatform.spec import CorpusSpec, IndexSpec
+
+    def progress(stage, done, total):
+        if stage == "write" and done == total:  # the collection is written, not yet registered
+            print("written", flush=True)
+            time.sleep(3600)
+
+    platform = build_platform(Settings())
+    spec = IndexSpec(name="killed-after-write", corpus=CorpusSpec(paths=(sys.argv[1],), include_content=False))
+    platform.indexes.build(spec, progress)
+"""
+
+
+def _collections_of_versions(platform: Platform) -> set[str]:
+    return {v.collection for v in platform.indexes.versions()}
+
+
+@pytest.mark.slow
+def test_ragplatform_up_reaps_a_build_killed_after_writing(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = platform.indexes.production()
+    assert production is not None
+    corpus = write_corpus(tmp_path / "killed", "foghorn")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(KILLED_BUILD), str(corpus)],
+        env=subprocess_env(platform),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line == "written", proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    (run,) = [r for r in platform.registry.list_runs(kind="build") if r.name == "build-killed-after-write"]
+    assert run.running, "SIGKILL leaves the run RUNNING"
+    (orphan,) = [c for c in platform.index.list_collections() if c.endswith(run.run_id[:8])]
+    kept = _collections_of_versions(platform)
+
+    @contextmanager
+    def same_platform() -> Iterator[Platform]:
+        yield platform
+
+    monkeypatch.setattr(cli, "platform", same_platform)
+    result = CliRunner().invoke(cli.app, ["up", "--no-seed"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert f"run {run.run_id} marked FAILED: the process running it died (pid {proc.pid}" in said
+    assert f"dropped collection {orphan}" in said
+
+    failed = platform.registry.get_run(run.run_id)
+    assert failed.status == "FAILED"
+    assert failed.tags["failure_reason"].startswith("the process running it died")
+    assert not platform.index.has_collection(orphan)
+    assert kept <= set(platform.index.list_collections()), "registered versions keep their collections"
+    assert platform.indexes.production() == production
+    platform.serving.refresh()
+    answer = platform.answers.ask("Who was the inventor of the atmospheric engine?", user_id="after-reap")
+    assert answer.index_version == production.version
+    assert answer.citations and "Newcomen" in answer.answer
+
+
+def test_reaping_never_drops_live_registered_or_foreign_collections(platform: Platform) -> None:
+    dim = platform.embedder.dim
+    if not platform.index.has_collection(USER_DOCUMENTS):
+        platform.index.create_collection(USER_DOCUMENTS, dim)
+    foreign = "idx_0123456789abcdef_01234567_deadbeef"  # named like a build's, no run of ours
+    if not platform.index.has_collection(foreign):
+        platform.index.create_collection(foreign, dim)
+    spec = IndexSpec(name="reaper-live", corpus=CorpusSpec(include_content=False))
+    with pytest.raises(RuntimeError), platform.registry.build_run(spec) as broken:
+        failed = collection_name(spec, "feedface", broken.run_id)
+        platform.index.create_collection(failed, dim)
+        raise RuntimeError("a build that failed after writing")
+    with platform.registry.build_run(spec) as live:
+        writing = collection_name(spec, "c0ffee00", live.run_id)
+        platform.index.create_collection(writing, dim)
+
+        report = platform.reap_dead_builds()
+
+        assert live.run_id not in report.failed_runs, "this process is alive"
+        assert platform.registry.get_run(live.run_id).running
+        assert platform.index.has_collection(writing), "a live build's collection is kept"
+        platform.index.drop_collection(writing)
+    assert failed in report.dropped_collections and not platform.index.has_collection(failed)
+    for name in (USER_DOCUMENTS, foreign, *_collections_of_versions(platform)):
+        assert platform.index.has_collection(name), name
+    production = platform.indexes.production()
+    assert production is not None and platform.index.resolve_alias("production") == production.collection
+    platform.index.drop_collection(foreign)

@@ -1,0 +1,61 @@
+"""``Platform.close()`` closes every client it opened (issue 9): the PostgreSQL pool, the generator
+chain's HTTP clients, the embedders (the local model is freed) and the embedding cache. Runs on
+the PostgreSQL server (a scratch database) so no embedded server has to start; skips without one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import make_settings, scratch_dir
+from ragplatform.errors import BackendUnavailable
+
+PG_URL = os.environ.get("REPLICAS_PG_URL", "postgresql://127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at {PG_URL}: {type(exc).__name__}")
+    name = f"ragclose_{uuid.uuid4().hex[:10]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_close_closes_every_client() -> None:
+    from ragplatform.factory import build_platform
+
+    data_dir = scratch_dir("ragplatform-close-")
+    with scratch_database() as database_url:
+        settings = make_settings(
+            data_dir,
+            database_url=database_url,
+            llm={"providers": ["openai", "extractive"], "openai_base_url": "http://127.0.0.1:9/v1"},
+        )
+        p = build_platform(settings)
+        p.embedder.embed_query("load the model")
+        generator = p.answers.generator
+        openai = generator.generators[0]  # type: ignore[attr-defined]
+        local = p.embedder.inner.inner
+        pool = p.queries._pool  # type: ignore[attr-defined]
+        assert not openai._client.is_closed and local._model is not None
+        p.close()
+        assert pool.closed
+        assert openai._client.is_closed
+        assert local._model is None
+        with pytest.raises(BackendUnavailable, match="embedding cache"):
+            p.embedder.cache.get_many(p.embedder.model_id, ["x"])
+        p.close()  # twice is fine
