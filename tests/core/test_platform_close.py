@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from conftest import make_settings, scratch_dir
 from ragplatform.errors import BackendUnavailable
+from ragplatform.settings import Settings
 
 PG_URL = os.environ.get("REPLICAS_PG_URL", "postgresql://127.0.0.1:5432/postgres")
 
@@ -35,17 +38,16 @@ def scratch_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_close_closes_every_client() -> None:
+def test_close_closes_every_client(settings: Settings) -> None:
     from ragplatform.factory import build_platform
 
-    data_dir = scratch_dir("ragplatform-close-")
+    data_dir = Path(tempfile.mkdtemp(prefix="ragplatform-close-"))
     with scratch_database() as database_url:
-        settings = make_settings(
-            data_dir,
-            database_url=database_url,
-            llm={"providers": ["openai", "extractive"], "openai_base_url": "http://127.0.0.1:9/v1"},
+        llm = settings.llm.model_copy(
+            update={"providers": ["openai", "extractive"], "openai_base_url": "http://127.0.0.1:9/v1"}
         )
-        p = build_platform(settings)
+        own = settings.model_copy(update={"data_dir": data_dir, "database_url": database_url, "llm": llm})
+        p = build_platform(own)
         p.embedder.embed_query("load the model")
         generator = p.answers.generator
         openai = generator.generators[0]  # type: ignore[attr-defined]
@@ -59,3 +61,4 @@ def test_close_closes_every_client() -> None:
         with pytest.raises(BackendUnavailable, match="embedding cache"):
             p.embedder.cache.get_many(p.embedder.model_id, ["x"])
         p.close()  # twice is fine
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -593,6 +593,7 @@ def test_index_versions_build_refused_promotion_force_and_rollback(
     job = wait_for(admin, admin.start_build(spec))
     assert job.status == "succeeded" and job.version, job
     assert job.version in {v.version for v in admin.list_indexes()}
+    assert job.job_id in [j.job_id for j in admin.build_jobs()]
     with pytest.raises(NotFoundError):
         admin.build_job("no-such-job")
     try:

@@ -7,6 +7,7 @@ body guard (``ragserve.body_guard``), the parameter check (``ragserve.params``),
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
+    from serve_support import LiveServer
+
     from ragplatform.factory import Platform
 
 NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"]
@@ -264,6 +267,28 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(
     assert response.status_code == 413
 
 
+@pytest.mark.parametrize(("url", "field"), [("/api/upload", "file"), ("/api/v1/chat/any/upload", "files")])
+def test_a_chunked_multipart_body_over_its_limit_is_refused_with_413(
+    client: httpx.Client, admin: dict[str, str], platform: Platform, url: str, field: str
+) -> None:
+    from ragserve.body_guard import MULTIPART_OVERHEAD
+
+    serve = platform.settings.serve
+    size = max(serve.max_request_bytes, serve.max_upload_bytes + MULTIPART_OVERHEAD) + 1024 * 1024
+    chunk = b"a" * 65536
+
+    def body() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="%s"; filename="big.txt"\r\n' % field.encode()
+        yield b"Content-Type: text/plain\r\n\r\n"
+        for _ in range(size // len(chunk) + 1):
+            yield chunk
+        yield b"\r\n--b--\r\n"
+
+    headers = {**admin, "content-type": "multipart/form-data; boundary=b"}
+    response = client.post(url, content=body(), headers=headers)
+    assert response.status_code == 413, response.text
+
+
 # -- no driver text in any body ------------------------------------------------------------------
 
 DRIVER_CASES = [
@@ -311,3 +336,34 @@ def test_invalid_input_carries_field_and_value_beside_detail(
     assert body["field"] == "until"
     assert body["value"] == "2030-01-01T00:00:00+00:00"
     assert "must not be before" in body["detail"]
+
+
+def test_a_reversed_admin_date_range_names_date_to(client: httpx.Client, admin: dict[str, str]) -> None:
+    response = client.get(
+        "/api/admin/metrics/daily", params={"date_from": "2030-01-02", "date_to": "2030-01-01"}, headers=admin
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["field"], body["value"]) == ("date_to", "2030-01-01")
+    assert body["detail"] == "date_to (2030-01-01) must not be before date_from (2030-01-02)"
+
+
+# -- WebSocket messages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "frame", ['{"message": "\\ud800"}', '{"message": "a\\u0000b"}', "plain text with a NUL \x00 inside"]
+)
+def test_ws_chat_refuses_unstorable_questions_and_stays_open(
+    live_server: LiveServer, admin: dict[str, str], frame: str
+) -> None:
+    from websockets.sync.client import connect
+
+    token = admin["Authorization"].removeprefix("Bearer ")
+    url = live_server.url.replace("http://", "ws://") + f"/api/chat?token={token}"
+    with connect(url, open_timeout=30) as ws:
+        for _ in range(2):  # the connection survives the refusal
+            ws.send(frame)
+            reply = json.loads(ws.recv(timeout=30))
+            assert reply["type"] == "error", reply
+            assert reply["detail"].startswith("message: Input should")

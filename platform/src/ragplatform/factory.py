@@ -145,13 +145,20 @@ def make_embedder(
         from ragplatform.embeddings.openai import OpenAIEmbedder
 
         if not emb.base_url:
-            raise InvalidInput("EMBEDDING__BASE_URL must be set for the openai embedding provider")
+            raise InvalidInput(
+                "EMBEDDING__BASE_URL must be set for the openai embedding provider",
+                field="embedding.base_url",
+            )
         return OpenAIEmbedder(base_url=emb.base_url, api_key=key, model=model, batch_size=emb.batch_size)
     if provider == "ollama":
         from ragplatform.embeddings.ollama import OllamaEmbedder
 
         return OllamaEmbedder(base_url=emb.base_url or "http://127.0.0.1:11434", model=model)
-    raise InvalidInput(f"unknown embedding provider {provider!r}; use local, openai or ollama")
+    raise InvalidInput(
+        f"unknown embedding provider {provider!r}; use local, openai or ollama",
+        field="embedding.provider",
+        value=provider,
+    )
 
 
 def _local_model_dir(model: str, models_dir: Path | None) -> Path:
@@ -162,7 +169,11 @@ def _local_model_dir(model: str, models_dir: Path | None) -> Path:
         if (candidate / "config.json").is_file():
             return candidate.resolve()
     where = " or ".join(str(c) for c in candidates)
-    raise InvalidInput(f"embedding model {model!r} not found: no sentence-transformers directory at {where}")
+    raise InvalidInput(
+        f"embedding model {model!r} not found: no sentence-transformers directory at {where}",
+        field="embedding.model",
+        value=model,
+    )
 
 
 def make_generator(settings: Settings) -> Generator:

@@ -171,7 +171,9 @@ def report(platform: Platform, *, with_generator: bool = True, with_registry: bo
 def redis_check(redis_url: str | None) -> RedisCheck:
     """Pings Redis when ``REDIS_URL`` is set."""
     if not redis_url:
-        return RedisCheck(configured=False, status="not configured", detail="realtime fan-out is in-process")
+        return RedisCheck(
+            configured=False, status="not configured", detail="chat history is kept in the session store"
+        )
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)

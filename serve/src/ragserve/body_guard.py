@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,7 @@ def _int(text: str) -> int | Refused:
         return Refused(
             text[:40] + "...",
             "int_too_long",
-            f"Input should be an integer of at most 4300 digits, got {len(text)}",
+            f"Input should be an integer of at most {sys.get_int_max_str_digits()} digits, got {len(text)}",
         )
 
 

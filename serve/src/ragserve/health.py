@@ -14,7 +14,7 @@ from ragplatform import health as engine_health
 from ragplatform.client.models import EngineStatusPublic
 
 
-class ServingIndexPublic(BaseModel):
+class HealthIndexPublic(BaseModel):
     version: str | None = Field(description="the promoted index version answers come from; null when none")
     name: str | None = None
     collection: str | None = None
@@ -42,7 +42,7 @@ class HealthPublic(BaseModel):
         )
     )
     engines: dict[str, EngineStatusPublic]
-    index: ServingIndexPublic
+    index: HealthIndexPublic
 
 
 def engine_status(check: engine_health.EngineCheck) -> EngineStatusPublic:
@@ -72,5 +72,5 @@ def shape_health(report: engine_health.HealthReport) -> HealthPublic:
             "vector_index": vectors_ok,
         },
         engines=engines,
-        index=ServingIndexPublic(version=i.version, name=i.name, collection=i.collection, chunks=i.chunks),
+        index=HealthIndexPublic(version=i.version, name=i.name, collection=i.collection, chunks=i.chunks),
     )

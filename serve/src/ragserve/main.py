@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from ragplatform import __version__
+from ragplatform.accounts import oidc
 from ragplatform.factory import Platform, apply_offline_env, build_platform
 from ragplatform.settings import Settings
 from ragserve import errors
@@ -36,7 +37,7 @@ from ragserve.realtime import server as realtime
 from ragserve.sessions_sse import sessions
 from ragserve.v1 import auth as v1_auth
 from ragserve.v1 import chat as v1_chat
-from ragserve.v1 import internal, oidc
+from ragserve.v1 import internal
 from ragserve.v1 import model as v1_model
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -192,3 +193,16 @@ def test_bad_configuration_is_refused_eagerly() -> None:
         OpenAIEmbedder(base_url="localhost:8000", model="m")
     with pytest.raises(InvalidInput, match="batch_size must be at least 1, got 0"):
         OllamaEmbedder(model="m", batch_size=0)
+
+
+@pytest.mark.parametrize("make", [OpenAIEmbedder, OllamaEmbedder])
+def test_only_httpx_errors_are_translated_a_bug_passes_through(make: Any) -> None:
+    """A closed port is httpx's ConnectError → BackendUnavailable, with the driver's text left in
+    the log; a text that is not a str makes httpx's JSON encoding raise TypeError: a bug, kept."""
+    embedder = make(base_url=closed_port_url(), model="m", max_retries=0)
+    with pytest.raises(BackendUnavailable) as unreachable:
+        embedder.embed_query("x")
+    assert isinstance(unreachable.value.__cause__, httpx.ConnectError)
+    assert "Errno" not in unreachable.value.message and "refused" not in unreachable.value.message.lower()
+    with pytest.raises(TypeError, match="JSON serializable"):
+        embedder.embed_documents([b"bytes are not text"])

@@ -121,3 +121,16 @@ def test_default_model_is_the_smollm2_gguf() -> None:
 def test_bad_settings_are_refused(kwargs: dict[str, int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         LocalLlamaGenerator(**kwargs)  # type: ignore[arg-type]
+
+
+def test_an_engine_error_from_the_worker_is_backend_unavailable_a_bug_is_not() -> None:
+    """What the worker thread hands over: llama.cpp's C++ errors (RuntimeError, as Cython raises
+    them) become BackendUnavailable without the engine's text; any other exception is a bug and
+    is raised unchanged, not turned into a 503."""
+    generator = LocalLlamaGenerator(n_ctx=2048, max_tokens=MAX_TOKENS)
+    with pytest.raises(BackendUnavailable) as failed:
+        list(generator._pieces(RuntimeError("llama_decode returned -3"), GenerationStats()))
+    assert "llama_decode" not in failed.value.message
+    assert isinstance(failed.value.__cause__, RuntimeError)
+    with pytest.raises(TypeError, match="a bug"):
+        list(generator._pieces(TypeError("a bug"), GenerationStats()))

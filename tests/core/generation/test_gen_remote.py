@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from gen_fakes import FakeProvider, Part, Reply, ndjson, sse
 
@@ -14,6 +15,7 @@ from ragplatform.errors import BackendUnavailable
 from ragplatform.generation.anthropic import AnthropicGenerator
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
 from ragplatform.generation.gemini import GeminiGenerator
+from ragplatform.generation.httpstream import make_client, open_stream
 from ragplatform.generation.ollama import OllamaGenerator
 from ragplatform.generation.openai_compat import OpenAICompatGenerator
 from ragplatform.schema import Citation
@@ -374,3 +376,22 @@ def test_gemini_blocked_prompt_is_backend_unavailable(
 def test_bad_configuration_is_refused_at_construction(make: Callable[[], Generator]) -> None:
     with pytest.raises(ValueError, match="must be"):
         make()
+
+
+def test_open_stream_translates_httpx_errors_only(fake_provider: FakeProvider, closed_port_url: str) -> None:
+    """httpx's ConnectError → BackendUnavailable (its text goes to the log, not the message); an
+    error of the caller's own code inside the ``with`` block passes through unchanged."""
+    client = make_client(5.0)
+    with (
+        pytest.raises(BackendUnavailable) as unreachable,
+        open_stream(client, "test", f"{closed_port_url}/v1/chat/completions", json_body={}),
+    ):
+        pass
+    assert isinstance(unreachable.value.__cause__, httpx.ConnectError)
+    assert "Errno" not in unreachable.value.message and "ConnectError" not in unreachable.value.message
+
+    fake_provider.reply = Reply(200, "text/event-stream", [sse({"ok": True})])
+    url = f"{fake_provider.base_url}/v1/chat/completions"
+    with pytest.raises(TypeError, match="a bug"), open_stream(client, "test", url, json_body={}):
+        raise TypeError("a bug in the caller's loop")
+    client.close()

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from ingest_filemakers import make_docx, make_pdf
 
+from ingest_filemakers import make_docx, make_pdf
 from ragplatform.errors import InvalidInput, NotFound, UnsupportedMedia
 from ragplatform.ingest.readers import SUPPORTED_EXTENSIONS, load_path, parse_bytes
 
@@ -235,3 +235,22 @@ def test_upload_file_name_loses_its_directories() -> None:
     assert doc.metadata["source"] == "notes.txt"
     with pytest.raises(InvalidInput, match="filename"):
         parse_bytes("  ", b"x")
+
+
+def test_a_pdf_that_trips_pypdf_into_a_builtin_error_is_invalid_input(tmp_path: Path) -> None:
+    """A trailer that is a number, not a dictionary, makes pypdf raise AttributeError: one of the
+    built-in types pypdf warns broken files cause. Refused as unreadable, with pypdf's text kept
+    out of the message."""
+    broken = make_pdf([["Hello world"]]).replace(b"trailer\n<<", b"trailer\n2<")
+    with pytest.raises(InvalidInput, match=r"'trailer.pdf' is not a readable PDF$") as raised:
+        load_path(write(tmp_path / "trailer.pdf", broken))
+    assert isinstance(raised.value.__cause__, AttributeError)
+    assert "NumberObject" not in raised.value.message
+
+
+def test_a_pdf_compressed_with_an_unknown_filter_is_unsupported_media(tmp_path: Path) -> None:
+    odd = make_pdf([["Hello world"]], compress=True).replace(b"/FlateDecode", b"/SlateDecode")
+    with pytest.raises(UnsupportedMedia, match=r"'odd.pdf' uses a PDF feature") as raised:
+        load_path(write(tmp_path / "odd.pdf", odd))
+    assert isinstance(raised.value.__cause__, NotImplementedError)
+    assert "SlateDecode" not in raised.value.message

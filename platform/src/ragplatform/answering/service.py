@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ragplatform.answering.faq import FaqMatcher
+from ragplatform.answering.relevance import relevant_hits
 from ragplatform.answering.serving import ServingIndex
 from ragplatform.embeddings.base import Embedder
 from ragplatform.errors import InvalidInput, NotFound
@@ -388,15 +389,7 @@ class AnswerService:
         return self.settings.relevance_max_distance
 
     def _relevant(self, hits: list[SearchHit], options: AskOptions) -> list[SearchHit]:
-        """Hits close enough to answer from. Dense distance decides where the engine reports it;
-        keyword-only hits count when no hit carries a distance (keyword mode)."""
-        limit = self.relevance_cut(options)
-        with_distance = [h for h in hits if h.distance is not None]
-        if not with_distance:
-            return hits
-        if not any(h.distance is not None and h.distance <= limit for h in with_distance):
-            return []
-        return [h for h in hits if h.distance is None or h.distance <= limit]
+        return relevant_hits(hits, self.relevance_cut(options))
 
     def _store(self, question: str, answer: Answer, user_id: str, stats: GenerationStats) -> str:
         self.sessions.add_message(

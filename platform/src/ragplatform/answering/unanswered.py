@@ -72,7 +72,8 @@ class UnansweredQueue:
         try:
             data = FaqCreate(question=text, answer=answer.strip(), is_active=True)
         except ValidationError as exc:
-            raise InvalidInput(_faq_problem(exc, text)) from None
+            field, value, message = _faq_problem(exc, text, answer.strip())
+            raise InvalidInput(message, field=field, value=value) from None
         faq = self.content.create_faq(data)
         resolution = {"action": "faq", "faq_id": faq.id, "by": by}
         self._mark(item.id, resolution)
@@ -138,13 +139,16 @@ def _normalised(question: str) -> str:
     return " ".join(question.lower().split())
 
 
-def _faq_problem(exc: ValidationError, question: str) -> str:
+def _faq_problem(exc: ValidationError, question: str, answer: str) -> tuple[str, int, str]:
+    """(field, its length, message) for the FAQ item ``FaqCreate`` refused."""
     fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
     if "question" in fields:
         if not question:
-            return "question must not be empty: give the question the FAQ item answers"
+            return "question", 0, "question must not be empty: give the question the FAQ item answers"
         return (
+            "question",
+            len(question),
             f"question is {len(question)} characters long; an FAQ question holds at most {MAX_SHORT}: "
-            "give a shorter question"
+            "give a shorter question",
         )
-    return f"answer must not be empty and at most {MAX_LONG} characters long"
+    return "answer", len(answer), f"answer must not be empty and at most {MAX_LONG} characters long"

@@ -481,6 +481,11 @@ class RagClient:
     def build_job(self, job_id: str) -> BuildJob:
         return BuildJob.model_validate(self._request("GET", f"/api/admin/indexes/builds/{job_id}"))
 
+    def build_jobs(self, limit: int = 50) -> list[BuildJob]:
+        """Build jobs of every replica, newest first (a job whose process died shows ``failed``)."""
+        rows = self._request("GET", "/api/admin/indexes/builds", params={"limit": limit})
+        return [BuildJob.model_validate(row) for row in rows]
+
     # -- metrics ----------------------------------------------------------------------------
 
     def metrics(self, since: datetime | None = None, until: datetime | None = None) -> Metrics:

@@ -7,6 +7,7 @@ are escaped, never treated as wildcards.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ from ragplatform.content.base import (
 )
 from ragplatform.db.pool import connection
 from ragplatform.errors import BackendUnavailable, Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 MAX_LIMIT = 10_000
 _BIGINT_MAX = 2**63 - 1
@@ -302,7 +305,8 @@ class PostgresContentStore:
         unknown = sorted(set(fields) - _DOCUMENT_FIELDS)
         if unknown:
             raise InvalidInput(
-                f"cannot update document field(s) {unknown}; allowed: {sorted(_DOCUMENT_FIELDS)}"
+                f"cannot update document field(s) {unknown}; allowed: {sorted(_DOCUMENT_FIELDS)}",
+                field=unknown[0],
             )
         if "status" in fields and fields["status"] not in get_args(DocumentStatus):
             raise InvalidInput(
@@ -375,7 +379,8 @@ class PostgresContentStore:
                 " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
             )
         except psycopg.Error as exc:
-            raise BackendUnavailable(f"PostgreSQL health check failed: {exc}") from exc
+            log.warning("PostgreSQL health check failed", exc_info=True)
+            raise BackendUnavailable("PostgreSQL health check failed (see the server log)") from exc
         tables = [r["table_name"] for r in rows if r["table_name"] != "alembic_version"]
         missing = [t for t in _CONTENT_TABLES if t not in tables]
         if missing:

@@ -35,7 +35,9 @@ def sqlalchemy_url(database_url: str) -> URL:
             return make_url(database_url).set(drivername="postgresql+psycopg")
         params = {k: str(v) for k, v in conninfo_to_dict(to_conninfo(database_url)).items()}
     except Exception as exc:  # sqlalchemy.ArgumentError, psycopg.ProgrammingError
-        raise InvalidInput(f"invalid database URL: {exc}") from exc
+        raise InvalidInput(
+            "invalid database URL: use postgresql://user@host:port/dbname", field="database_url"
+        ) from exc
     host = params.pop("host", None)
     port = params.pop("port", None)
     if host and (host.startswith("/") or "," in host or host.startswith("@")):

@@ -53,7 +53,7 @@ def make_pool(
     try:
         psycopg.conninfo.conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError as exc:
-        raise InvalidInput(f"invalid database URL: {exc}") from exc
+        raise InvalidInput(f"invalid database URL: {exc}", field="database_url") from exc
     pool: ConnectionPool[DictConnection] = ConnectionPool(
         conninfo,
         min_size=min_size,

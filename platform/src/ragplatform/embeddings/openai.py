@@ -47,6 +47,7 @@ def post_json(
     a payload that cannot be encoded as JSON say, is a bug and passes through.
     """
     error: BackendUnavailable | None = None
+    cause: httpx.HTTPError | None = None
     for attempt in range(max_retries + 1):
         if attempt:
             time.sleep(0.25 * 2 ** (attempt - 1))
@@ -54,7 +55,7 @@ def post_json(
             response = client.post(url, json=payload)
         except httpx.HTTPError as exc:
             log.warning("%s at %s: %r (attempt %d)", what, url, exc, attempt + 1)
-            error = BackendUnavailable(f"{what} at {url} cannot be reached")
+            error, cause = BackendUnavailable(f"{what} at {url} cannot be reached"), exc
             continue
         if response.status_code < 400:
             try:
@@ -64,11 +65,11 @@ def post_json(
         detail = _error_detail(response)
         if response.status_code in CLIENT_ERROR_STATUSES:
             raise InvalidInput(f"{what} rejected the request ({response.status_code}): {detail}")
-        error = BackendUnavailable(f"{what} at {url} answered {response.status_code}: {detail}")
+        error, cause = BackendUnavailable(f"{what} at {url} answered {response.status_code}: {detail}"), None
         if response.status_code not in RETRY_STATUSES:
             raise error
     assert error is not None
-    raise error
+    raise error from cause
 
 
 def _error_detail(response: httpx.Response) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ragplatform.answering.relevance import relevant_hits
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation import metrics as m
 from ragplatform.evaluation.sets import EvalItem, EvalSet
@@ -85,14 +86,7 @@ class EvalReport:
 
 def _answer_contexts(hits: Sequence[SearchHit], settings: AnswerSettings) -> list[SearchHit]:
     """The hits an answer reads: the first ``top_k``, cut by ``AnswerService``'s relevance rule."""
-    hits = list(hits[: settings.top_k])
-    limit = settings.relevance_max_distance
-    with_distance = [h for h in hits if h.distance is not None]
-    if not with_distance:
-        return hits
-    if not any(h.distance is not None and h.distance <= limit for h in with_distance):
-        return []
-    return [h for h in hits if h.distance is None or h.distance <= limit]
+    return relevant_hits(hits[: settings.top_k], settings.relevance_max_distance)
 
 
 def _generate(generator: Generator, question: str, contexts: Sequence[SearchHit]) -> str:

@@ -39,9 +39,17 @@ class GateConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tolerance <= 1.0:
-            raise InvalidInput(f"tolerance must be between 0 and 1, got {self.tolerance}")
+            raise InvalidInput(
+                f"tolerance must be between 0 and 1, got {self.tolerance}",
+                field="tolerance",
+                value=self.tolerance,
+            )
         if self.eval_format not in ("jsonl", "beir", "squad"):
-            raise InvalidInput(f"eval_format must be jsonl, beir or squad, got {self.eval_format!r}")
+            raise InvalidInput(
+                f"eval_format must be jsonl, beir or squad, got {self.eval_format!r}",
+                field="eval_format",
+                value=self.eval_format,
+            )
 
     @classmethod
     def from_yaml(cls, path: Path | str) -> GateConfig:
@@ -57,7 +65,8 @@ class GateConfig:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise InvalidInput(
-                f"{path}: unknown gate setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"{path}: unknown gate setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                field=unknown[0],
             )
         if raw.get("eval_set"):
             eval_path = Path(raw["eval_set"]).expanduser()

@@ -72,7 +72,7 @@ class EvalSet:
     def head(self, n: int) -> EvalSet:
         """The first ``n`` questions, as a set of its own name (``<name>-<n>``), for small runs."""
         if n < 1:
-            raise InvalidInput(f"n must be at least 1, got {n}")
+            raise InvalidInput(f"n must be at least 1, got {n}", field="n", value=n)
         if n >= len(self.items):
             return self
         return replace(self, name=f"{self.name}-{n}", items=self.items[:n])
@@ -92,7 +92,7 @@ def _str_list(value: Any, what: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{where}: {what} must be a list of strings, got {value!r}")
+        raise InvalidInput(f"{where}: {what} must be a list of strings, got {value!r}", field=what.strip("'"))
     return tuple(value)
 
 
@@ -101,17 +101,27 @@ def _item_from_record(record: Any, where: str) -> EvalItem:
         raise InvalidInput(f"{where}: expected a JSON object, got {type(record).__name__}")
     qid, question = record.get("id"), record.get("question")
     if not isinstance(qid, str | int) or isinstance(qid, bool) or str(qid).strip() == "":
-        raise InvalidInput(f"{where}: 'id' must be a non-empty string, got {qid!r}")
+        raise InvalidInput(f"{where}: 'id' must be a non-empty string, got {qid!r}", field="id", value=qid)
     if not isinstance(question, str) or not question.strip():
-        raise InvalidInput(f"{where}: 'question' must be a non-empty string, got {question!r}")
+        raise InvalidInput(
+            f"{where}: 'question' must be a non-empty string, got {question!r}",
+            field="question",
+            value=question,
+        )
     reference = record.get("reference_answer")
     if reference is not None and not isinstance(reference, str):
-        raise InvalidInput(f"{where}: 'reference_answer' must be a string or null, got {reference!r}")
+        raise InvalidInput(
+            f"{where}: 'reference_answer' must be a string or null, got {reference!r}",
+            field="reference_answer",
+            value=reference,
+        )
     qrels_raw = record.get("qrels") or {}
     if not isinstance(qrels_raw, dict) or not all(
         isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in qrels_raw.items()
     ):
-        raise InvalidInput(f"{where}: 'qrels' must map document ids to integer grades, got {qrels_raw!r}")
+        raise InvalidInput(
+            f"{where}: 'qrels' must map document ids to integer grades, got {qrels_raw!r}", field="qrels"
+        )
     relevant = _str_list(record.get("relevant_doc_ids"), "'relevant_doc_ids'", where)
     if qrels_raw and not relevant:
         relevant = tuple(d for d, g in qrels_raw.items() if g > 0)
@@ -156,7 +166,11 @@ def load_jsonl(path: Path | str, name: str | None = None) -> EvalSet:
         where = f"{path}:{number}"
         item = _item_from_record(record, where)
         if item.id in seen:
-            raise InvalidInput(f"{where}: duplicate id {item.id!r} (first on line {seen[item.id]})")
+            raise InvalidInput(
+                f"{where}: duplicate id {item.id!r} (first on line {seen[item.id]})",
+                field="id",
+                value=item.id,
+            )
         seen[item.id] = number
         items.append(item)
     if not items:
@@ -199,7 +213,9 @@ def _beir_qrels(path: Path) -> dict[str, dict[str, int]]:
             except ValueError:
                 if number == 1:  # the header line
                     continue
-                raise InvalidInput(f"{path}:{number}: score must be an integer, got {score!r}") from None
+                raise InvalidInput(
+                    f"{path}:{number}: score must be an integer, got {score!r}", field="score", value=score
+                ) from None
             qrels.setdefault(qid, {})[doc_id] = grade
     return qrels
 
@@ -216,7 +232,7 @@ def load_beir(
     """
     root = Path(directory)
     if limit is not None and limit < 1:
-        raise InvalidInput(f"limit must be at least 1, got {limit}")
+        raise InvalidInput(f"limit must be at least 1, got {limit}", field="limit", value=limit)
     if not root.is_dir():
         raise NotFound(f"BEIR directory {root} does not exist")
     qrels_path = root / "qrels" / f"{split}.tsv"
@@ -272,7 +288,7 @@ def _squad_articles(path: Path) -> list[dict[str, Any]]:
         raise InvalidInput(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     articles = data.get("data") if isinstance(data, dict) else None
     if not isinstance(articles, list):
-        raise InvalidInput(f"{path}: expected a SQuAD object with a 'data' list of articles")
+        raise InvalidInput(f"{path}: expected a SQuAD object with a 'data' list of articles", field="data")
     return articles
 
 
@@ -284,13 +300,15 @@ def load_squad(path: Path | str, limit: int | None = None, name: str | None = No
     """
     path = Path(path)
     if limit is not None and limit < 1:
-        raise InvalidInput(f"limit must be at least 1, got {limit}")
+        raise InvalidInput(f"limit must be at least 1, got {limit}", field="limit", value=limit)
     items: list[EvalItem] = []
     for a_index, article in enumerate(_squad_articles(path)):
         title = str(article.get("title", f"article-{a_index}"))
         paragraphs = article.get("paragraphs")
         if not isinstance(paragraphs, list):
-            raise InvalidInput(f"{path}: article {a_index} ({title!r}) has no 'paragraphs' list")
+            raise InvalidInput(
+                f"{path}: article {a_index} ({title!r}) has no 'paragraphs' list", field="paragraphs"
+            )
         for p_index, paragraph in enumerate(paragraphs):
             context, qas = paragraph.get("context"), paragraph.get("qas")
             if not isinstance(context, str) or not isinstance(qas, list):
@@ -349,11 +367,16 @@ def split(eval_set: EvalSet, validation_fraction: float = 0.2, seed: int = 0) ->
     small to split."""
     if not 0.0 < validation_fraction < 1.0:
         raise InvalidInput(
-            f"validation_fraction must be between 0 and 1 (exclusive), got {validation_fraction}"
+            f"validation_fraction must be between 0 and 1 (exclusive), got {validation_fraction}",
+            field="validation_fraction",
+            value=validation_fraction,
         )
     n = len(eval_set.items)
     if n < 2:
-        raise InvalidInput(f"evaluation set {eval_set.name!r} has {n} question(s); a split needs at least 2")
+        raise InvalidInput(
+            f"evaluation set {eval_set.name!r} has {n} question(s); a split needs at least 2",
+            field="eval_set",
+        )
     order = list(range(n))
     random.Random(seed).shuffle(order)
     n_val = min(n - 1, max(1, round(n * validation_fraction)))
@@ -380,7 +403,7 @@ def slice_beir_corpus(src: Path | str, dest: Path | str, keep: Iterable[str], ot
     """
     src_path, dest_path = Path(src), Path(dest)
     if others < 0:
-        raise InvalidInput(f"others must be 0 or more, got {others}")
+        raise InvalidInput(f"others must be 0 or more, got {others}", field="others", value=others)
     if src_path.is_dir():
         src_path = src_path / "corpus.jsonl"
     if not src_path.is_file():
@@ -390,7 +413,7 @@ def slice_beir_corpus(src: Path | str, dest: Path | str, keep: Iterable[str], ot
     judged = extra = 0
     for number, record in _read_jsonl(src_path):
         if not isinstance(record, dict) or "_id" not in record:
-            raise InvalidInput(f"{src_path}:{number}: a BEIR corpus record needs '_id'")
+            raise InvalidInput(f"{src_path}:{number}: a BEIR corpus record needs '_id'", field="_id")
         if str(record["_id"]) in wanted:
             judged += 1
         elif extra < others:

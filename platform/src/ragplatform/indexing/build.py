@@ -106,7 +106,8 @@ def load_documents(spec: IndexSpec, roots: list[Path], rows: corpus.ContentRows)
     if not docs:
         raise InvalidInput(
             f"corpus is empty: no supported documents under {', '.join(spec.corpus.paths)}"
-            + (" and no active content rows" if spec.corpus.include_content else "")
+            + (" and no active content rows" if spec.corpus.include_content else ""),
+            field="corpus",
         )
     return docs
 
@@ -222,7 +223,7 @@ def _fill(
     chunks: list[Chunk] = chunk_documents(docs, spec.chunking, embedder)
     stats.chunk_seconds = time.perf_counter() - t
     if not chunks:
-        raise InvalidInput("corpus produced no chunks: every document is empty")
+        raise InvalidInput("corpus produced no chunks: every document is empty", field="corpus")
     stats.chunks = len(chunks)
     stats.chunk_lengths = [len(c.text) for c in chunks]
     hits0, misses0 = embedder.hits, embedder.misses

@@ -54,7 +54,9 @@ def resolve_paths(spec: CorpusSpec, datasets_dir: Path) -> list[Path]:
         if not path.is_absolute():
             path = datasets_dir / path
         if not path.exists():
-            raise InvalidInput(f"corpus path {raw!r} does not exist (looked in {path})")
+            raise InvalidInput(
+                f"corpus path {raw!r} does not exist (looked in {path})", field="corpus.paths", value=raw
+            )
         roots.append(path.resolve())
     return roots
 

@@ -56,7 +56,9 @@ def chunk_documents(
     seen: set[str] = set()
     for doc in docs:
         if doc.id in seen:
-            raise InvalidInput(f"duplicate document id '{doc.id}': document ids must be unique")
+            raise InvalidInput(
+                f"duplicate document id '{doc.id}': document ids must be unique", field="id", value=doc.id
+            )
         seen.add(doc.id)
     split = _splitter(spec, embedder)
     chunks: list[Chunk] = []
@@ -141,7 +143,7 @@ def _splitter(spec: ChunkingSpec, embedder: Embedder | None) -> _Splitter:
     if spec.strategy == "markdown":
         return _markdown_splitter(by_sentence)
     if embedder is None:
-        raise InvalidInput("the semantic chunking strategy needs an embedder, got None")
+        raise InvalidInput("the semantic chunking strategy needs an embedder, got None", field="embedder")
     return _semantic_splitter(spec, embedder, sentences, by_sentence)
 
 

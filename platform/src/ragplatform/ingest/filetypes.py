@@ -224,4 +224,6 @@ def _zip_names(data: bytes) -> set[str]:
 
 def _refused(name: str, why: str) -> UnsupportedMedia:
     accepted = ", ".join(SUPPORTED_EXTENSIONS)
-    return UnsupportedMedia(f"{name!r} is refused: {why}; accepted types: {accepted}", field="file")
+    return UnsupportedMedia(
+        f"{name!r} is refused (unsupported type): {why}; accepted types: {accepted}", field="file"
+    )

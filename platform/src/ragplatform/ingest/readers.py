@@ -311,6 +311,7 @@ def _read_pdf(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
             brotli_maximum_output_length=bound,
             array_based_stream_maximum_output_length=bound,
         )
+    unreadable: tuple[type[Exception], ...] = (PyPdfError, *_PDF_BROKEN)
     texts: list[str] = []
     try:  # nothing but pypdf's calls and our limit checks in here: see _PDF_BROKEN
         with pypdf.apply_configuration(config):
@@ -351,7 +352,7 @@ def _read_pdf(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
             f"'{name}' uses a PDF feature (a compression filter or encryption) this server cannot read",
             field="file",
         ) from exc
-    except (PyPdfError, *_PDF_BROKEN) as exc:  # a damaged file must be refused, never crash a build
+    except unreadable as exc:  # a damaged file must be refused, never crash a build
         log.info("'%s' is not a readable PDF: %r", name, exc)
         raise InvalidInput(f"'{name}' is not a readable PDF", field="file") from exc
     parts: list[_Part] = []

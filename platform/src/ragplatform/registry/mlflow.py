@@ -135,13 +135,15 @@ class MlflowIndexRegistry:
         self._ensure_model()
 
     def _ensure_experiment(self, name: str, artifact_root: Path | None) -> str:
+        from mlflow.exceptions import MlflowException
+
         exp = self.client.get_experiment_by_name(name)
         if exp is not None:
             return str(exp.experiment_id)
         location = (artifact_root / name).resolve().as_uri() if artifact_root else None
         try:
             return str(self.client.create_experiment(name, artifact_location=location))
-        except Exception:  # another process created it first
+        except MlflowException:  # another process created it first (else: re-raised below)
             exp = self.client.get_experiment_by_name(name)
             if exp is None:
                 raise
@@ -276,6 +278,8 @@ class MlflowIndexRegistry:
     def _to_version(
         self, mv: Any, aliases: Mapping[str, str], known: Mapping[str, dict[str, float]] | None = None
     ) -> IndexVersion:
+        from mlflow.exceptions import MlflowException
+
         version = str(mv.version)
         metrics: dict[str, float] = {}
         if known is not None and mv.run_id in known:
@@ -283,7 +287,7 @@ class MlflowIndexRegistry:
         elif mv.run_id:
             try:
                 metrics = dict(self.client.get_run(mv.run_id).data.metrics)
-            except Exception:  # run deleted: the version stays usable
+            except MlflowException:  # run deleted: the version stays usable
                 metrics = {}
         return IndexVersion(
             version=version,
@@ -402,7 +406,9 @@ class MlflowIndexRegistry:
                     run.log_params(params)
                 if table is not None:
                     run.log_table(table, "questions_table.json")
-            except Exception:
+            except Exception:  # a deliberate boundary: extras of an evaluation already logged must not
+                # fail it (that would mark the run FAILED and skip the version tags below); the
+                # traceback goes to the log, where a bug in them still shows
                 log.warning("could not log the table or parameters of run %s", run.run_id, exc_info=True)
         for key, value in metrics.items():
             self.client.set_model_version_tag(

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bson.errors import BSONError
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.errors import (
     ConnectionFailure,
@@ -429,7 +430,12 @@ class MongoSessionStore:
 
 @contextmanager
 def _translate() -> Iterator[None]:
-    """pymongo's errors as platform errors, with messages for people (the driver's text is logged)."""
+    """pymongo's errors as platform errors, with messages for people (the driver's text is logged).
+
+    Only the driver's own types are translated (``PyMongoError``, bson's ``BSONError`` and the
+    ``OverflowError`` bson documents for an integer over 8 bytes); anything else raised in the
+    block is a bug and passes through unchanged.
+    """
     try:
         yield
     except DuplicateKeyError as exc:
@@ -444,3 +450,15 @@ def _translate() -> Iterator[None]:
     except PyMongoError as exc:
         log.warning("MongoDB: %s", exc)
         raise BackendUnavailable("the session store failed; try again shortly") from exc
+    except OverflowError as exc:  # bson's own answer to an integer over 8 bytes, raised by the driver call
+        log.info("MongoDB: %s", exc)
+        raise InvalidInput(
+            "numbers in metadata must be between -2**63 and 2**63-1 to be stored", field="metadata"
+        ) from exc
+    except BSONError as exc:  # a value BSON cannot encode (bson's InvalidDocument, InvalidStringData)
+        log.info("MongoDB: %s", exc)
+        raise InvalidInput(
+            "a value cannot be stored in the session store (metadata takes JSON values: text, "
+            "numbers, true/false, null, lists and objects)",
+            field="metadata",
+        ) from exc

@@ -7,6 +7,7 @@ to one session are serialised.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from ragplatform.sessions.base import (
     SessionSummary,
 )
 from ragplatform.timestamps import to_utc
+
+log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 200
 
@@ -388,7 +391,8 @@ class PostgresSessionStore:
                 "SELECT current_setting('server_version') AS version, (SELECT count(*) FROM chat_session) AS n"
             )
         except psycopg.Error as exc:
-            raise BackendUnavailable(f"PostgreSQL health check failed: {exc}") from exc
+            log.warning("PostgreSQL health check failed", exc_info=True)
+            raise BackendUnavailable("PostgreSQL health check failed (see the server log)") from exc
         version = rows[0]["version"].split()[0]
         return {
             "status": "healthy",

@@ -63,13 +63,30 @@ class FinetuneConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2:
-            raise InvalidInput("epochs must be at least 1 and batch_size at least 2 (in-batch negatives)")
+            bad = "epochs" if self.epochs < 1 else "batch_size"
+            raise InvalidInput(
+                "epochs must be at least 1 and batch_size at least 2 (in-batch negatives)",
+                field=bad,
+                value=getattr(self, bad),
+            )
         if not 0 < self.learning_rate < 1:
-            raise InvalidInput(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+            raise InvalidInput(
+                f"learning_rate must be between 0 and 1, got {self.learning_rate}",
+                field="learning_rate",
+                value=self.learning_rate,
+            )
         if not 16 <= self.max_seq_length <= 512:
-            raise InvalidInput(f"max_seq_length must be between 16 and 512, got {self.max_seq_length}")
+            raise InvalidInput(
+                f"max_seq_length must be between 16 and 512, got {self.max_seq_length}",
+                field="max_seq_length",
+                value=self.max_seq_length,
+            )
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
-            raise InvalidInput(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
+            raise InvalidInput(
+                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {self.device!r}",
+                field="device",
+                value=self.device,
+            )
 
 
 @dataclass
@@ -121,7 +138,11 @@ def training_examples(
     passage, another hard negative): passages the current index confuses with the answer.
     Raises InvalidInput when no relevant document of any question is in ``passages``."""
     if hard_negatives < 1:
-        raise InvalidInput(f"hard_negatives must be at least 1, got {hard_negatives}")
+        raise InvalidInput(
+            f"hard_negatives must be at least 1, got {hard_negatives}",
+            field="hard_negatives",
+            value=hard_negatives,
+        )
     examples: list[TrainingExample] = []
     for item in eval_set.items:
         hard: list[str | None] = [None]
@@ -133,7 +154,9 @@ def training_examples(
             if doc_id in passages:
                 examples.extend(TrainingExample(item.question, passages[doc_id], h) for h in hard)
     if not examples:
-        raise InvalidInput(f"no relevant passage of {eval_set.name!r} was found in the corpus given")
+        raise InvalidInput(
+            f"no relevant passage of {eval_set.name!r} was found in the corpus given", field="passages"
+        )
     return examples
 
 
@@ -150,7 +173,7 @@ def corpus_examples(
     Records without a title (``"title"``) or with fewer than three sentences (``"ict"``) give
     nothing. At most ``limit`` pairs, drawn with ``seed``. Raises NotFound, InvalidInput."""
     if kind not in ("title", "ict"):
-        raise InvalidInput(f"kind must be 'title' or 'ict', got {kind!r}")
+        raise InvalidInput(f"kind must be 'title' or 'ict', got {kind!r}", field="kind", value=kind)
     path = Path(corpus)
     if path.is_dir():
         path = path / "corpus.jsonl"
@@ -178,7 +201,7 @@ def corpus_examples(
     if limit is not None and len(out) > limit:
         out = rng.sample(out, limit)
     if not out:
-        raise InvalidInput(f"{path} gave no {kind} pairs")
+        raise InvalidInput(f"{path} gave no {kind} pairs", field="corpus")
     return out
 
 
@@ -222,11 +245,15 @@ def finetune_embedder(
 
     config = config or FinetuneConfig()
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
-        raise InvalidInput(f"model name must be letters, digits, '-', '_' or '.', got {name!r}")
+        raise InvalidInput(
+            f"model name must be letters, digits, '-', '_' or '.', got {name!r}", field="name", value=name
+        )
     if len(examples) < config.batch_size:
         raise InvalidInput(
             f"{len(examples)} training examples are fewer than one batch ({config.batch_size}); "
-            "lower batch_size or add questions"
+            "lower batch_size or add questions",
+            field="examples",
+            value=len(examples),
         )
     base = Path(base_model) if base_model is not None else default_model_path()
     random.seed(config.seed)
@@ -249,7 +276,9 @@ def finetune_embedder(
     if steps == 0:
         raise InvalidInput(
             f"no full batch of {config.batch_size}: examples with and without a hard negative are "
-            "batched apart; lower batch_size or add questions"
+            "batched apart; lower batch_size or add questions",
+            field="batch_size",
+            value=config.batch_size,
         )
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     warmup = max(1, int(steps * config.warmup_fraction))

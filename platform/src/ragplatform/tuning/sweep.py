@@ -69,21 +69,26 @@ class SweepConfig:
 
     def __post_init__(self) -> None:
         if not self.chunking or not self.retrieval:
-            raise InvalidInput("a sweep needs at least one chunking and one retrieval entry")
+            raise InvalidInput(
+                "a sweep needs at least one chunking and one retrieval entry",
+                field="chunking" if not self.chunking else "retrieval",
+            )
         if not 1 <= self.top_k <= MAX_TOP_K:
-            raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {self.top_k}")
+            raise InvalidInput(
+                f"top_k must be between 1 and {MAX_TOP_K}, got {self.top_k}", field="top_k", value=self.top_k
+            )
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], where: str = "sweep config") -> SweepConfig:
         """Raises InvalidInput naming the entry and the field for anything malformed."""
         unknown = sorted(set(raw) - {"chunking", "retrieval", "metric", "top_k"})
         if unknown:
-            raise InvalidInput(f"{where}: unknown key(s) {', '.join(unknown)}")
+            raise InvalidInput(f"{where}: unknown key(s) {', '.join(unknown)}", field=unknown[0])
         sections: dict[str, list[Any]] = {}
         for name, model in (("chunking", ChunkingSpec), ("retrieval", RetrievalSpec)):
             entries = raw.get(name, [{}])
             if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                raise InvalidInput(f"{where}: {name!r} must be a list of mappings")
+                raise InvalidInput(f"{where}: {name!r} must be a list of mappings", field=name)
             points: list[Any] = []
             for number, entry in enumerate(entries, 1):
                 for combo in _expand(entry):
@@ -94,7 +99,12 @@ class SweepConfig:
                             f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}"
                             for e in exc.errors()
                         )
-                        raise InvalidInput(f"{where}: {name} entry {number} {combo}: {problem}") from exc
+                        first = exc.errors()[0]
+                        raise InvalidInput(
+                            f"{where}: {name} entry {number} {combo}: {problem}",
+                            field=".".join([name, *(str(p) for p in first["loc"])]),
+                            value=first.get("input") if first["loc"] else None,
+                        ) from exc
             sections[name] = list(dict.fromkeys(points))  # drop duplicates, keep order
         return cls(
             chunking=tuple(sections["chunking"]),
@@ -109,7 +119,7 @@ class SweepConfig:
 
         path = Path(path)
         if not path.is_file():
-            raise InvalidInput(f"sweep config {path} does not exist")
+            raise InvalidInput(f"sweep config {path} does not exist", field="path", value=str(path))
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(raw, dict):
             raise InvalidInput(f"{path}: expected a mapping with 'chunking' and 'retrieval'")
@@ -289,7 +299,9 @@ def sweep(
         progress("point", done, total)
     if config.metric not in points[0].metrics:
         raise InvalidInput(
-            f"metric {config.metric!r} is not computed; choose one of {', '.join(sorted(points[0].metrics))}"
+            f"metric {config.metric!r} is not computed; choose one of {', '.join(sorted(points[0].metrics))}",
+            field="metric",
+            value=config.metric,
         )
     result = SweepResult(points, config.metric, eval_set.name)
     if log_to_mlflow:

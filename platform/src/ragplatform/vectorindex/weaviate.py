@@ -205,20 +205,25 @@ class WeaviateVectorIndex:
             port = parsed.port
         except ValueError as exc:  # urllib's answer to a port that is not a number in 0..65535
             raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}") from exc
-        with weaviate_errors():
-            self._client = weaviate.connect_to_custom(
-                http_host=parsed.hostname,
-                http_port=port or (443 if secure else 8080),
-                http_secure=secure,
-                grpc_host=grpc_host or parsed.hostname,
-                grpc_port=grpc_port or (443 if secure and grpc_host else 50051),
-                grpc_secure=secure,
-                auth_credentials=Auth.api_key(api_key) if api_key else None,
-                additional_config=AdditionalConfig(
-                    timeout=Timeout(init=10, query=timeout_s, insert=timeout_s * 4)
-                ),
-                skip_init_checks=True,
-            )
+        http_port = port or (443 if secure else 8080)
+        try:
+            with weaviate_errors():
+                self._client = weaviate.connect_to_custom(
+                    http_host=parsed.hostname,
+                    http_port=http_port,
+                    http_secure=secure,
+                    grpc_host=grpc_host or parsed.hostname,
+                    grpc_port=grpc_port or (443 if secure and grpc_host else 50051),
+                    grpc_secure=secure,
+                    auth_credentials=Auth.api_key(api_key) if api_key else None,
+                    additional_config=AdditionalConfig(
+                        timeout=Timeout(init=10, query=timeout_s, insert=timeout_s * 4)
+                    ),
+                    skip_init_checks=True,
+                )
+        except BackendUnavailable:
+            log.warning("cannot connect to Weaviate at %s:%s", parsed.hostname, http_port)
+            raise
 
     def close(self) -> None:
         self._client.close()

@@ -69,7 +69,9 @@ def read_capped(upload: UploadFile, limit: int) -> bytes:
         parts.append(piece)
         size += len(piece)
         if size > limit:
-            raise TooLarge(f"file {upload.filename!r} is larger than the upload limit of {limit} bytes")
+            raise TooLarge(
+                f"file {upload.filename!r} is larger than the upload limit of {limit} bytes", field="file"
+            )
     return b"".join(parts)
 
 

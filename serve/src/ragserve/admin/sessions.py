@@ -17,6 +17,7 @@ from ragplatform.answering.unanswered import UnansweredQuestion, UnansweredQueue
 from ragplatform.content.base import FaqItem
 from ragplatform.errors import InvalidInput, NotFound
 from ragplatform.sessions.base import Message
+from ragplatform.sessions.owners import client_user_id
 from ragserve.admin.schemas import (
     ADMIN_ERRORS,
     AdminSessionPublic,
@@ -77,7 +78,7 @@ def search_sessions(
     items = [
         AdminSessionPublic(
             id=s.id,
-            user_id=s.user_id,
+            user_id=client_user_id(s.user_id),
             username=names.get(s.user_id),
             title=s.title,
             created_at=s.created_at,
@@ -134,7 +135,7 @@ def transcript(session_id: str, platform: PlatformDep, _: AdminUser) -> Transcri
     messages = platform.sessions.list_messages(session.id)
     return TranscriptPublic(
         session_id=session.id,
-        user_id=session.user_id,
+        user_id=client_user_id(session.user_id),
         username=usernames(platform, [session.user_id]).get(session.user_id),
         title=session.title,
         created_at=session.created_at,
@@ -150,7 +151,7 @@ def unanswered_item(item: UnansweredQuestion, names: dict[str, str]) -> Unanswer
     return UnansweredQuestionPublic(
         id=item.id,
         session_id=item.session_id,
-        user_id=item.user_id,
+        user_id=client_user_id(item.user_id) if item.user_id else None,
         username=names.get(item.user_id or ""),
         question=item.question,
         answer=item.answer,

@@ -14,7 +14,9 @@ Client → server: ``create_room`` {"name"?, "type"?}, ``join_room`` {"room_id"}
 Server → client: ``room_created``, ``room_joined`` (to the joiner), ``user_joined`` (to the
 others), ``user_left`` (to the room, the leaver included), ``message_received`` (the user's
 message, then the assistant's reply, to every member), ``error`` {"event", "detail"} (to the
-sender only).
+sender only), or, when the assistant cannot answer a room's message (no index promoted, a
+provider down), ``error`` {"event", "room_id", "detail"} to every member: API 05's "room-specific
+errors broadcast to room members".
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ragplatform.answering.service import Answer, AskOptions
 from ragplatform.content.base import User
-from ragplatform.errors import NotFound, RagPlatformError
+from ragplatform.errors import InvalidInput, NotFound, RagPlatformError
 from ragplatform.sessions.base import Session
 from ragserve.access import can_see
 from ragserve.body_guard import describe, find_refused
@@ -40,7 +42,6 @@ from ragserve.realtime.handshake import PlatformGetter, authenticate
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/assistant/realtime"
-MAX_CONTENT_CHARS = 4000
 # Answers computed at once per worker; more wait their turn. Answering is CPU-bound Python in
 # threads: many of them starve the event loop of the GIL and every delivery in the process
 # stalls (measured: 20 at once delayed even the echo of a message by 1.4 s; see bench/api.py).
@@ -188,11 +189,10 @@ class RoomsNamespace:
 
     async def send_message(self, sid: str, data: Any) -> None:
         body = parse(SendMessage, data)
-        content = body.content.strip()
-        if not content:
-            raise EventError("content must not be empty")
-        if len(content) > MAX_CONTENT_CHARS:
-            raise EventError(f"content is {len(content)} characters long; the limit is {MAX_CONTENT_CHARS}")
+        try:  # the question length rule of every dialect (ANSWER__MAX_QUESTION_CHARS)
+            content = self.platform().answers.check_question(body.content)
+        except InvalidInput as exc:
+            raise EventError(exc.message.replace("question", "content", 1)) from None
         user = await self.user(sid)
         self.require_member(sid, body.room_id)
         message_id = str(uuid.uuid4())
@@ -210,16 +210,25 @@ class RoomsNamespace:
             to=body.room_id,
             namespace=NAMESPACE,
         )
-        async with self.answering:
-            answer = await run_in_threadpool(
-                self.platform().answers.ask,
-                content,
-                user_id=user.id,
-                session_id=body.room_id,
-                options=AskOptions(),
-                owner=user.id,
-                chat_id=body.room_id,
+        try:
+            async with self.answering:
+                answer = await run_in_threadpool(
+                    self.platform().answers.ask,
+                    content,
+                    user_id=user.id,
+                    session_id=body.room_id,
+                    options=AskOptions(),
+                    owner=user.id,
+                    chat_id=body.room_id,
+                )
+        except RagPlatformError as exc:  # a room error (API 05): every member saw the question
+            await self.sio.emit(
+                "error",
+                {"event": "send_message", "room_id": body.room_id, "detail": exc.message},
+                to=body.room_id,
+                namespace=NAMESPACE,
             )
+            return
         await self.sio.emit(
             "message_received",
             assistant_message(body.room_id, answer, message_id),

@@ -16,11 +16,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from ragplatform.accounts import oidc
 from ragplatform.content.base import User
 from ragplatform.factory import Platform
 from ragserve.auth import ACCESS_COOKIE, REFRESH_COOKIE, CurrentUser, create_token, user_from_token
 from ragserve.deps import PlatformDep
-from ragserve.v1 import oidc
 from ragserve.v1.schemas import Message, TokenRefreshedPublic, UserPublic
 
 PREFIX = "/api/v1/auth"

@@ -120,7 +120,8 @@ def create_chat(body: ChatCreate, user: CurrentUser, platform: PlatformDep) -> C
         known = find_model(platform.settings, model_id)
         if known is None and body.model_api_source is None:
             raise InvalidInput(
-                f"model {model_id!r} is not one of GET /api/v1/model; send its model_api_source too"
+                f"model {model_id!r} is not one of GET /api/v1/model; send its model_api_source too",
+                field="model_api_source",
             )
         source = body.model_api_source or (known.api_source if known else source)
     elif body.model_api_source is not None:
@@ -189,13 +190,17 @@ def upload(
 ) -> list[FilePublic]:
     session = _owned(platform, chat_id, user)
     if not 1 <= len(files) <= MAX_FILES_PER_UPLOAD:
-        raise InvalidInput(f"send 1..{MAX_FILES_PER_UPLOAD} files per upload, got {len(files)}")
+        raise InvalidInput(
+            f"send 1..{MAX_FILES_PER_UPLOAD} files per upload, got {len(files)}",
+            field="files",
+            value=len(files),
+        )
     limit = platform.settings.serve.max_upload_bytes
     payloads: list[tuple[str, bytes, str | None]] = []
     for f in files:
         data = f.file.read(limit + 1)
         if len(data) > limit:
-            raise TooLarge(f"file {f.filename!r} is over the upload limit of {limit} bytes")
+            raise TooLarge(f"file {f.filename!r} is over the upload limit of {limit} bytes", field="files")
         payloads.append((f.filename or "", data, f.content_type))
     stored = platform.documents.ingest_all(session.user_id, payloads, chat_id=session.id)
     return [FilePublic.of(r) for r in stored]

@@ -19,35 +19,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ragplatform import __version__
+from ragplatform import health as engine_health
 from ragplatform.factory import Platform
 from ragserve.deps import PlatformDep
-from ragserve.v1.prometheus import PlatformMetrics, PrometheusMiddleware
+from ragserve.prometheus import PlatformMetrics, PrometheusMiddleware
 from ragserve.v1.schemas import InternalHealthPublic
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
 
-def _probe(check: Callable[[], Any]) -> str:
-    try:
-        check()
-    except Exception as exc:
-        return f"unavailable: {str(exc)[:200]}"
-    return "ok"
-
-
 def _health(platform: Platform) -> InternalHealthPublic:
+    report = engine_health.report(platform, with_generator=False, with_registry=False)
     engines = {
-        "postgresql": _probe(platform.content.health),
-        "sessions": _probe(platform.sessions.health),
-        "vector_index": _probe(platform.index.health),
+        name: "ok" if check.ok else f"unavailable: {check.detail}" for name, check in report.engines.items()
     }
-    ok = all(v == "ok" for v in engines.values())
     return InternalHealthPublic(
-        status="ok" if ok else "degraded",
+        status="ok" if all(c.ok for c in report.engines.values()) else "degraded",
         version=__version__,
         timestamp=datetime.now(UTC),
         engines=engines,
-        index_version=platform.serving.version,
+        index_version=report.index.version,
     )
 
 

@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
@@ -34,8 +34,10 @@ from ragplatform.errors import (
     PermissionDenied,
     Unauthorized,
 )
-from ragplatform.factory import Platform
 from ragplatform.settings import AuthSettings
+
+if TYPE_CHECKING:
+    from ragplatform.factory import Platform
 
 STATE_COOKIE = "oauth_state"
 STATE_TTL_S = 600
