@@ -104,9 +104,8 @@ def test_rag_chat_rejects_bad_input_with_a_clear_detail(client: httpx.Client) ->
 
 def test_openapi_documents_the_limits(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
-    props = schema["components"]["schemas"][
-        "RagChatCreate"
-    ]  # named as the FastAPI template does (issue 9)["properties"]
+    # RagChatCreate, not ChatRequest: schemas are named as the FastAPI template does (issue 9)
+    props = schema["components"]["schemas"]["RagChatCreate"]["properties"]
     assert props["similarity_top_k"]["maximum"] == 100
     assert props["similarity_top_k"]["minimum"] == 1
     assert props["question"]["maxLength"] == 4000
