@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request, WebSocket
 
+from ragplatform.accounts.active import active_user
 from ragplatform.content.base import User
 from ragplatform.errors import Conflict, NotFound, PermissionDenied, Unauthorized
 from ragplatform.factory import Platform
@@ -88,13 +89,7 @@ def user_from_token(platform: Platform, token: str | None, kind: TokenKind = "ac
     if not token:
         raise Unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     claims = decode_token(platform, token, kind)
-    try:
-        user = platform.content.get_user(str(claims["sub"]))
-    except NotFound as exc:
-        raise Unauthorized("the token's user no longer exists") from exc
-    if not user.is_active:
-        raise Unauthorized("this account is disabled")
-    return user
+    return active_user(platform.content, str(claims["sub"]))
 
 
 def token_from_request(request: Request) -> str | None:

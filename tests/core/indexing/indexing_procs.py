@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,3 +31,21 @@ def write_corpus(folder: Path, topic: str) -> Path:
             f"written by clerk number {i * 7} in the year {1800 + i}.\n"
         )
     return folder
+
+
+def start_script(platform: Platform, script: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """Runs ``script`` in a second Python process on the platform's engines and returns it with the
+    first line it prints (its handshake); fails with its stderr when it printed nothing."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        env=subprocess_env(platform),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line:
+        proc.kill()
+        raise AssertionError(proc.stderr.read() if proc.stderr else "the script printed nothing")
+    return proc, line

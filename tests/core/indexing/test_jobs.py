@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 import threading
 import time
 import uuid
@@ -17,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from indexing_procs import subprocess_env, write_corpus
+from indexing_procs import start_script, write_corpus
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
@@ -270,17 +268,9 @@ def test_a_job_whose_process_was_killed_fails_and_its_build_is_reaped(
     production = platform.indexes.production()
     assert production is not None
     corpus = write_corpus(tmp_path / "jobs", "lighthouse")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(KILLED_JOB), str(corpus)],
-        env=subprocess_env(platform),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc, job_id = start_script(platform, KILLED_JOB, str(corpus))
     try:
         assert proc.stdout is not None
-        job_id = proc.stdout.readline().strip()
-        assert job_id, proc.stderr.read() if proc.stderr else ""
         running = platform.build_jobs.get(job_id)  # started in another process, seen here
         assert running.status in ("queued", "running") and running.runner.pid == proc.pid
         assert proc.stdout.readline().strip() == "written"

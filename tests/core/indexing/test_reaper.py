@@ -5,16 +5,13 @@ production, registered versions, live builds or the user documents."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from indexing_procs import subprocess_env, write_corpus
+from indexing_procs import start_script, write_corpus
 from typer.testing import CliRunner
 
 from ragplatform import cli
@@ -53,17 +50,9 @@ def test_ragplatform_up_reaps_a_build_killed_after_writing(
     production = platform.indexes.production()
     assert production is not None
     corpus = write_corpus(tmp_path / "killed", "foghorn")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(KILLED_BUILD), str(corpus)],
-        env=subprocess_env(platform),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc, line = start_script(platform, KILLED_BUILD, str(corpus))
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        assert line == "written", proc.stderr.read() if proc.stderr else ""
+        assert line == "written"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)

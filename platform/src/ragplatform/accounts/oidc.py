@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import httpx
 import jwt
 
+from ragplatform.accounts.active import active_user
 from ragplatform.content.base import User
 from ragplatform.errors import (
     BackendUnavailable,
@@ -353,10 +354,4 @@ def check_temp_token(platform: Platform, token: str, consume: bool = False) -> U
             platform.one_time_tokens.consume(jti, datetime.fromtimestamp(float(claims["exp"]), UTC))
         except Conflict:
             raise used from None
-    try:
-        user = platform.content.get_user(str(claims["sub"]))
-    except NotFound as exc:
-        raise Unauthorized("the sign-in token's user no longer exists") from exc
-    if not user.is_active:
-        raise Unauthorized("this account is disabled")
-    return user
+    return active_user(platform.content, str(claims["sub"]), "sign-in token")
