@@ -206,6 +206,21 @@ class DocumentService:
         self.files.delete(record.storage_key)
         self.content.delete_document(document_id)
 
+    def delete_chat_files(self, chat_id: str, page: int = 500) -> int:
+        """Removes every file uploaded to a chat (chunks, bytes and records); returns how many.
+        A file deleted meanwhile by another request is skipped. Raises BackendUnavailable."""
+        removed = 0
+        while records := self.content.list_documents(chat_id=chat_id, limit=page):
+            for record in records:
+                try:
+                    self.delete(record.id)
+                except NotFound:
+                    continue
+                removed += 1
+            if len(records) < page:
+                break
+        return removed
+
     def get_file(self, document_id: str, owner: str | None = None) -> StoredFile:
         """The document's bytes, a clean download name and a content type safe to serve
         (``application/octet-stream`` for anything the platform would not store today).

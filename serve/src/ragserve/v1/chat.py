@@ -9,7 +9,6 @@ records and indexed chunks) with its messages.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Annotated, Any
 
@@ -145,9 +144,7 @@ def get_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> ChatPubl
 )
 def delete_chat(chat_id: str, user: CurrentUser, platform: PlatformDep) -> Response:
     session = _owned(platform, chat_id, user)
-    for record in _files(platform, session.id):
-        with contextlib.suppress(NotFound):  # deleted meanwhile
-            platform.documents.delete(record.id)
+    platform.documents.delete_chat_files(session.id)
     platform.sessions.delete_session(session.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
