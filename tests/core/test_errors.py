@@ -101,3 +101,29 @@ def test_resolving_with_a_too_long_question_names_the_question_and_its_length() 
     with pytest.raises(InvalidInput, match="answer must not be empty") as empty:
         queue.resolve("m1", "  ")
     assert (empty.value.field, empty.value.value) == ("answer", 0)
+
+
+def test_vector_query_validation_names_the_bad_field_and_value() -> None:
+    from ragplatform.vectorindex.base import MAX_TOP_K, VectorQuery
+
+    with pytest.raises(InvalidInput, match="top_k must be between") as bad_k:
+        VectorQuery(text="q", mode="keyword", top_k=MAX_TOP_K + 1).validate()
+    assert (bad_k.value.field, bad_k.value.value) == ("top_k", MAX_TOP_K + 1)
+    with pytest.raises(InvalidInput, match="alpha must be between") as bad_alpha:
+        VectorQuery(text="q", mode="keyword", alpha=1.5).validate()
+    assert (bad_alpha.value.field, bad_alpha.value.value) == ("alpha", 1.5)
+    with pytest.raises(InvalidInput, match="cannot filter on") as bad_filter:
+        VectorQuery(text="q", mode="keyword", filters={"secret": "x"}).validate()
+    assert (bad_filter.value.field, bad_filter.value.value) == ("filters", "secret")
+
+
+def test_embedder_and_generator_chain_settings_name_the_bad_field() -> None:
+    from ragplatform.embeddings.openai import OpenAIEmbedder
+    from ragplatform.generation.fallback import parse_provider_chain
+
+    with pytest.raises(InvalidInput, match="batch_size must be at least 1") as bad_batch:
+        OpenAIEmbedder(base_url="http://localhost:1", model="m", batch_size=0)
+    assert (bad_batch.value.field, bad_batch.value.value) == ("batch_size", 0)
+    with pytest.raises(InvalidInput, match="unknown generator") as bad_chain:
+        parse_provider_chain("gpt,local")
+    assert (bad_chain.value.field, bad_chain.value.value) == ("providers", "gpt")

@@ -6,8 +6,8 @@ import io
 import zipfile
 
 import pytest
-from ingest_filemakers import make_docx, make_pdf
 
+from ingest_filemakers import make_docx, make_pdf
 from ragplatform.errors import UnsupportedMedia
 from ragplatform.ingest.filetypes import FileType, detect_type
 from ragplatform.ingest.readers import parse_bytes

@@ -7,8 +7,8 @@ import time
 import zipfile
 
 import pytest
-from ingest_filemakers import make_bomb_pdf, make_docx, make_pdf
 
+from ingest_filemakers import make_bomb_pdf, make_docx, make_pdf
 from ragplatform.errors import TooLarge
 from ragplatform.ingest.readers import ReadLimits, parse_bytes
 from ragplatform.settings import DocumentSettings

@@ -63,11 +63,17 @@ class LocalEmbedder:
         num_threads: int | None = None,
     ) -> None:
         if batch_size < 1:
-            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+            raise InvalidInput(
+                f"batch_size must be at least 1, got {batch_size}", field="batch_size", value=batch_size
+            )
         self._path = Path(model_path) if model_path is not None else default_model_path()
         self._bundled = model_path is None or _is_bundled(self._path)
         if not (self._path / "config.json").is_file():
-            raise InvalidInput(f"model_path must be a sentence-transformers directory, got {self._path}")
+            raise InvalidInput(
+                f"model_path must be a sentence-transformers directory, got {self._path}",
+                field="model_path",
+                value=str(self._path),
+            )
         self.batch_size = batch_size
         self.device = device
         self.num_threads = num_threads or available_cpus()

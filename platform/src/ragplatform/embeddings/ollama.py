@@ -29,13 +29,19 @@ class OllamaEmbedder:
         keep_alive: str | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise InvalidInput(f"base_url must start with http:// or https://, got {base_url!r}")
+            raise InvalidInput(
+                f"base_url must start with http:// or https://, got {base_url!r}",
+                field="base_url",
+                value=base_url,
+            )
         if not model:
-            raise InvalidInput("model must not be empty")
+            raise InvalidInput("model must not be empty", field="model")
         if batch_size < 1:
-            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+            raise InvalidInput(
+                f"batch_size must be at least 1, got {batch_size}", field="batch_size", value=batch_size
+            )
         if dim is not None and dim < 1:
-            raise InvalidInput(f"dim must be at least 1, got {dim}")
+            raise InvalidInput(f"dim must be at least 1, got {dim}", field="dim", value=dim)
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.batch_size = batch_size

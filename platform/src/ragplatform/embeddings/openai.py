@@ -97,7 +97,11 @@ def check_vectors(rows: Any, expected: int, dim: int | None, what: str) -> np.nd
     if vectors.ndim != 2 or vectors.shape[1] == 0:
         raise BackendUnavailable(f"{what} returned malformed vectors of shape {vectors.shape}")
     if dim is not None and vectors.shape[1] != dim:
-        raise InvalidInput(f"{what} returns {vectors.shape[1]}-dimensional vectors, but dim is set to {dim}")
+        raise InvalidInput(
+            f"{what} returns {vectors.shape[1]}-dimensional vectors, but dim is set to {dim}",
+            field="dim",
+            value=dim,
+        )
     return l2_normalize(vectors)
 
 
@@ -116,13 +120,19 @@ class OpenAIEmbedder:
         max_retries: int = 2,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise InvalidInput(f"base_url must start with http:// or https://, got {base_url!r}")
+            raise InvalidInput(
+                f"base_url must start with http:// or https://, got {base_url!r}",
+                field="base_url",
+                value=base_url,
+            )
         if not model:
-            raise InvalidInput("model must not be empty")
+            raise InvalidInput("model must not be empty", field="model")
         if batch_size < 1:
-            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+            raise InvalidInput(
+                f"batch_size must be at least 1, got {batch_size}", field="batch_size", value=batch_size
+            )
         if dim is not None and dim < 1:
-            raise InvalidInput(f"dim must be at least 1, got {dim}")
+            raise InvalidInput(f"dim must be at least 1, got {dim}", field="dim", value=dim)
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.batch_size = batch_size

@@ -60,7 +60,7 @@ class GateConfig:
         path = Path(path)
         raw: Any = yaml.safe_load(path.read_text()) or {}
         if not isinstance(raw, dict):
-            raise InvalidInput(f"{path}: expected a mapping of gate settings")
+            raise InvalidInput(f"{path}: expected a mapping of gate settings", field="path", value=str(path))
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(raw) - known)
         if unknown:

@@ -41,12 +41,18 @@ def parse_provider_chain(value: str | Sequence[str]) -> tuple[ProviderKey, ...]:
     items = value.split(",") if isinstance(value, str) else list(value)
     keys = [item.strip().lower() for item in items if item.strip()]
     if not keys:
-        raise InvalidInput(f"the generator chain is empty; use some of {', '.join(PROVIDER_KEYS)}")
+        raise InvalidInput(
+            f"the generator chain is empty; use some of {', '.join(PROVIDER_KEYS)}", field="providers"
+        )
     chain: list[ProviderKey] = []
     for key in keys:
         match = next((k for k in PROVIDER_KEYS if k == key), None)
         if match is None:
-            raise InvalidInput(f"unknown generator {key!r}; allowed: {', '.join(PROVIDER_KEYS)}")
+            raise InvalidInput(
+                f"unknown generator {key!r}; allowed: {', '.join(PROVIDER_KEYS)}",
+                field="providers",
+                value=key,
+            )
         chain.append(match)
     return tuple(chain)
 

@@ -101,7 +101,11 @@ def load_path(path: Path, extensions: Sequence[str] = (), max_documents: int | N
     root = Path(path)
     allowed = _normalise_extensions(extensions)
     if max_documents is not None and max_documents < 1:
-        raise InvalidInput(f"max_documents must be at least 1, got {max_documents}")
+        raise InvalidInput(
+            f"max_documents must be at least 1, got {max_documents}",
+            field="max_documents",
+            value=max_documents,
+        )
     if root.is_file():
         ext = root.suffix.lower()
         if ext not in SUPPORTED_EXTENSIONS:
@@ -117,7 +121,9 @@ def load_path(path: Path, extensions: Sequence[str] = (), max_documents: int | N
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"cannot read '{rel}': {exc.strerror or exc}") from exc
+            raise InvalidInput(
+                f"cannot read '{rel}': {exc.strerror or exc}", field="path", value=rel
+            ) from exc
         docs.extend(_documents(rel, rel, data, _READERS[file.suffix.lower()], {}, UNLIMITED))
         if max_documents is not None and len(docs) >= max_documents:
             return docs[:max_documents]
@@ -229,11 +235,11 @@ def _decode(data: bytes, name: str) -> str:
     else:
         encoding = "utf-8-sig"
         if b"\0" in data[:4096]:
-            raise InvalidInput(f"'{name}' is not a text file (binary content)")
+            raise InvalidInput(f"'{name}' is not a text file (binary content)", field="file")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"'{name}' is not valid UTF-8 text (byte {exc.start})") from exc
+        raise InvalidInput(f"'{name}' is not valid UTF-8 text (byte {exc.start})", field="file") from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -416,7 +422,7 @@ def _read_csv(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
     try:
         rows = [dict(row) for row in csv.DictReader(io.StringIO(text), dialect=dialect)]
     except csv.Error as exc:
-        raise InvalidInput(f"'{name}' is not a readable CSV file: {exc}") from exc
+        raise InvalidInput(f"'{name}' is not a readable CSV file: {exc}", field="file") from exc
     records = [{(k or "").strip(): v for k, v in row.items() if k is not None} for row in rows]
     return _records_to_parts(records, name)
 
@@ -427,7 +433,7 @@ def _read_json(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
         value: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
-            raise InvalidInput(f"'{name}' is not valid JSON: {exc}") from exc
+            raise InvalidInput(f"'{name}' is not valid JSON: {exc}", field="file") from exc
         return _read_jsonl(data, name, limits)
     if isinstance(value, dict):
         return _records_to_parts([value], name)
@@ -445,7 +451,7 @@ def _read_jsonl(data: bytes, name: str, limits: ReadLimits) -> list[_Part]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"'{name}' line {number} is not valid JSON: {exc.msg}") from exc
+            raise InvalidInput(f"'{name}' line {number} is not valid JSON: {exc.msg}", field="file") from exc
         records.append(value if isinstance(value, dict) else {"value": value})
     return _records_to_parts(records, name)
 

@@ -132,7 +132,8 @@ class MongoSessionStore:
             session_id = str(uuid.uuid4())
         elif len(check_text("session_id", session_id)) > MAX_ID_LENGTH:
             raise InvalidInput(
-                f"session_id must be at most {MAX_ID_LENGTH} characters, got {len(session_id)}"
+                f"session_id must be at most {MAX_ID_LENGTH} characters, got {len(session_id)}",
+                field="session_id",
             )
         now = self._now()
         doc = {
@@ -298,7 +299,7 @@ class MongoSessionStore:
         """
         check_text("user_id", user_id)
         if n < 0:
-            raise InvalidInput(f"n must be >= 0, got {n}")
+            raise InvalidInput(f"n must be >= 0, got {n}", field="n", value=n)
         pairs: list[tuple[str, str]] = []
         following: dict[str, dict[str, Any] | None] = {}  # per session: the next user/assistant message
         with _translate():

@@ -122,7 +122,9 @@ class SweepConfig:
             raise InvalidInput(f"sweep config {path} does not exist", field="path", value=str(path))
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(raw, dict):
-            raise InvalidInput(f"{path}: expected a mapping with 'chunking' and 'retrieval'")
+            raise InvalidInput(
+                f"{path}: expected a mapping with 'chunking' and 'retrieval'", field="path", value=str(path)
+            )
         return cls.from_mapping(raw, str(path))
 
     def specs(self, base: IndexSpec) -> list[IndexSpec]:

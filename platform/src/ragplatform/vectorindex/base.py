@@ -44,23 +44,31 @@ class VectorQuery:
     def validate(self) -> None:
         """Raises InvalidInput naming the bad value and the allowed range."""
         if not 1 <= self.top_k <= MAX_TOP_K:
-            raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {self.top_k}")
+            raise InvalidInput(
+                f"top_k must be between 1 and {MAX_TOP_K}, got {self.top_k}", field="top_k", value=self.top_k
+            )
         if not 0.0 <= self.alpha <= 1.0:
-            raise InvalidInput(f"alpha must be between 0 and 1, got {self.alpha}")
+            raise InvalidInput(
+                f"alpha must be between 0 and 1, got {self.alpha}", field="alpha", value=self.alpha
+            )
         if self.rrf_k < 1:
-            raise InvalidInput(f"rrf_k must be at least 1, got {self.rrf_k}")
+            raise InvalidInput(f"rrf_k must be at least 1, got {self.rrf_k}", field="rrf_k", value=self.rrf_k)
         if self.distance_threshold is not None and not 0.0 <= self.distance_threshold <= 2.0:
             raise InvalidInput(
-                f"distance_threshold must be between 0 and 2 (cosine distance), got {self.distance_threshold}"
+                f"distance_threshold must be between 0 and 2 (cosine distance), got {self.distance_threshold}",
+                field="distance_threshold",
+                value=self.distance_threshold,
             )
         if self.mode in ("dense", "hybrid") and self.vector is None:
-            raise InvalidInput(f"mode {self.mode!r} needs a query vector")
+            raise InvalidInput(f"mode {self.mode!r} needs a query vector", field="vector")
         if self.mode in ("keyword", "hybrid") and not self.text.strip():
-            raise InvalidInput(f"mode {self.mode!r} needs query text")
+            raise InvalidInput(f"mode {self.mode!r} needs query text", field="text")
         for key in self.filters:
             if key not in FILTERABLE_FIELDS:
                 raise InvalidInput(
-                    f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}"
+                    f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}",
+                    field="filters",
+                    value=key,
                 )
 
 

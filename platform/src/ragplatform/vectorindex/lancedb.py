@@ -73,13 +73,15 @@ def _schema(dim: int) -> pa.Schema:
 def _check_name(name: str, what: str = "collection") -> None:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise InvalidInput(
-            f"{what} name must be 1-128 characters of letters, digits, '_', '.' or '-', got {name!r}"
+            f"{what} name must be 1-128 characters of letters, digits, '_', '.' or '-', got {name!r}",
+            field=what,
+            value=name if isinstance(name, str) else None,
         )
 
 
 def _quote(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"filter values must be strings, got {value!r}")
+        raise InvalidInput(f"filter values must be strings, got {value!r}", field="filters")
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -95,7 +97,11 @@ def filters_to_sql(filters: Filters | None) -> str | None:
     clauses: list[str] = []
     for key, value in filters.items():
         if key not in FILTERABLE_FIELDS:
-            raise InvalidInput(f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}")
+            raise InvalidInput(
+                f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}",
+                field="filters",
+                value=key,
+            )
         if isinstance(value, str):
             clauses.append(f"{key} = {_quote(value)}")
         elif not value:
@@ -236,7 +242,7 @@ class LanceDBVectorIndex:
         """
         _check_name(name)
         if not isinstance(dim, int) or dim < 1:
-            raise InvalidInput(f"dim must be a positive integer, got {dim!r}")
+            raise InvalidInput(f"dim must be a positive integer, got {dim!r}", field="dim", value=dim)
         if name in self._read_aliases():
             raise Conflict(f"{name!r} is already an alias; pick another collection name")
         fts = FTS(language="English", stem=True, remove_stop_words=True, ascii_folding=True)
@@ -279,11 +285,13 @@ class LanceDBVectorIndex:
         """
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise InvalidInput(f"vectors must have shape ({len(chunks)}, dim), got {vectors.shape}")
+            raise InvalidInput(
+                f"vectors must have shape ({len(chunks)}, dim), got {vectors.shape}", field="vectors"
+            )
         if not chunks:
             return 0
         if not np.isfinite(vectors).all():
-            raise InvalidInput("vectors contain NaN or infinite values")
+            raise InvalidInput("vectors contain NaN or infinite values", field="vectors")
         last = {c.id: i for i, c in enumerate(chunks)}
         keep = sorted(last.values())
         rows = [chunks[i] for i in keep]
@@ -295,7 +303,9 @@ class LanceDBVectorIndex:
             dim = schema.field("vector").type.list_size
             if vectors.shape[1] != dim:
                 raise InvalidInput(
-                    f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}"
+                    f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}",
+                    field="vectors",
+                    value=int(vectors.shape[1]),
                 )
             data = self._to_arrow(rows, vectors, schema)
             with lance_errors(collection):
@@ -315,7 +325,9 @@ class LanceDBVectorIndex:
         """Delete the chunks matching ``filters``; refuses empty filters. Raises NotFound, InvalidInput."""
         where = filters_to_sql(filters)
         if where is None:
-            raise InvalidInput("delete needs at least one filter (refusing to empty the collection)")
+            raise InvalidInput(
+                "delete needs at least one filter (refusing to empty the collection)", field="filters"
+            )
 
         def remove(table: Any) -> int:
             with lance_errors(collection):

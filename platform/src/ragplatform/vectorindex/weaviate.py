@@ -70,7 +70,9 @@ def weaviate_name(name: str) -> str:
     """The spelling Weaviate stores: capital first letter, ``-`` and ``.`` as ``_``. Raises InvalidInput."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise InvalidInput(
-            f"collection name must start with a letter and use letters, digits, '_', '.', '-': {name!r}"
+            f"collection name must start with a letter and use letters, digits, '_', '.', '-': {name!r}",
+            field="collection",
+            value=name if isinstance(name, str) else None,
         )
     name = name.replace("-", "_").replace(".", "_")
     return name[0].upper() + name[1:]
@@ -102,12 +104,16 @@ def _to_filter(filters: Filters | None) -> Any:
     parts = []
     for key, value in filters.items():
         if key not in FILTERABLE_FIELDS:
-            raise InvalidInput(f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}")
+            raise InvalidInput(
+                f"cannot filter on {key!r}; filterable fields: {', '.join(FILTERABLE_FIELDS)}",
+                field="filters",
+                value=key,
+            )
         values = [value] if isinstance(value, str) else list(value)
         if not values:
             return _NO_MATCH
         if not all(isinstance(v, str) for v in values):
-            raise InvalidInput(f"filter values must be strings, got {value!r}")
+            raise InvalidInput(f"filter values must be strings, got {value!r}", field="filters")
         prop = Filter.by_property(key)
         # Empty strings are stored as null (Weaviate indexes no token for ""), so "" matches null.
         options = []
@@ -199,12 +205,14 @@ class WeaviateVectorIndex:
             return
         parsed = urlparse(url if "://" in url else f"http://{url}")
         if not parsed.hostname:
-            raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}")
+            raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}", field="url")
         secure = parsed.scheme == "https"
         try:
             port = parsed.port
         except ValueError as exc:  # urllib's answer to a port that is not a number in 0..65535
-            raise InvalidInput(f"WEAVIATE_URL must look like http://host:8080, got {url!r}") from exc
+            raise InvalidInput(
+                f"WEAVIATE_URL must look like http://host:8080, got {url!r}", field="url"
+            ) from exc
         http_port = port or (443 if secure else 8080)
         try:
             with weaviate_errors():
@@ -240,7 +248,7 @@ class WeaviateVectorIndex:
         """Raises InvalidInput, Conflict (exists, or an alias has this name)."""
         wname = weaviate_name(name)
         if not isinstance(dim, int) or dim < 1:
-            raise InvalidInput(f"dim must be a positive integer, got {dim!r}")
+            raise InvalidInput(f"dim must be a positive integer, got {dim!r}", field="dim", value=dim)
         with weaviate_errors(name):
             if self._client.collections.exists(wname) or self._client.alias.get(alias_name=wname) is not None:
                 raise Conflict(f"collection {name!r} already exists")
@@ -278,16 +286,20 @@ class WeaviateVectorIndex:
         """Insert or replace by chunk id (the object UUID is uuid5 of it). Raises NotFound, InvalidInput."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise InvalidInput(f"vectors must have shape ({len(chunks)}, dim), got {vectors.shape}")
+            raise InvalidInput(
+                f"vectors must have shape ({len(chunks)}, dim), got {vectors.shape}", field="vectors"
+            )
         if not chunks:
             return 0
         if not np.isfinite(vectors).all():
-            raise InvalidInput("vectors contain NaN or infinite values")
+            raise InvalidInput("vectors contain NaN or infinite values", field="vectors")
         handle = self._collection(collection)
         dim = self._dim(handle)
         if dim is not None and vectors.shape[1] != dim:
             raise InvalidInput(
-                f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}"
+                f"collection {collection!r} has dim {dim}, got vectors of dim {vectors.shape[1]}",
+                field="vectors",
+                value=int(vectors.shape[1]),
             )
         last = {c.id: i for i, c in enumerate(chunks)}
         objects = [
@@ -315,7 +327,9 @@ class WeaviateVectorIndex:
         """Refuses empty filters. Raises NotFound, InvalidInput."""
         where = _to_filter(filters)
         if where is None:
-            raise InvalidInput("delete needs at least one filter (refusing to empty the collection)")
+            raise InvalidInput(
+                "delete needs at least one filter (refusing to empty the collection)", field="filters"
+            )
         handle = self._collection(collection)
         if where is _NO_MATCH:
             return 0
