@@ -5,16 +5,14 @@ production, registered versions, live builds or the user documents."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from indexing_procs import start_script, write_corpus
-from typer.testing import CliRunner
+from indexing_procs import start_script, subprocess_env, write_corpus
 
-from ragplatform import cli
 from ragplatform.answering.service import USER_DOCUMENTS
 from ragplatform.indexing.build import collection_name
 from ragplatform.spec import CorpusSpec, IndexSpec
@@ -44,9 +42,7 @@ def _collections_of_versions(platform: Platform) -> set[str]:
 
 
 @pytest.mark.slow
-def test_ragplatform_up_reaps_a_build_killed_after_writing(
-    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ragplatform_up_reaps_a_build_killed_after_writing(platform: Platform, tmp_path: Path) -> None:
     production = platform.indexes.production()
     assert production is not None
     corpus = write_corpus(tmp_path / "killed", "foghorn")
@@ -63,14 +59,16 @@ def test_ragplatform_up_reaps_a_build_killed_after_writing(
     (orphan,) = [c for c in platform.index.list_collections() if c.endswith(run.run_id[:8])]
     kept = _collections_of_versions(platform)
 
-    @contextmanager
-    def same_platform() -> Iterator[Platform]:
-        yield platform
-
-    monkeypatch.setattr(cli, "platform", same_platform)
-    result = CliRunner().invoke(cli.app, ["up", "--no-seed"])
-    assert result.exit_code == 0, result.output
-    said = " ".join(result.output.split())  # rich wraps long lines
+    # the real command, in its own process, on this session's engines
+    result = subprocess.run(
+        [sys.executable, "-m", "ragplatform.cli", "up", "--no-seed"],
+        env=subprocess_env(platform),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = " ".join((result.stdout + result.stderr).split())  # rich wraps long lines
     assert f"run {run.run_id} marked FAILED: the process running it died (pid {proc.pid}" in said
     assert f"dropped collection {orphan}" in said
 

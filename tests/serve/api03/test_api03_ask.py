@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from ragplatform.errors import NotFound
 from ragplatform.generation.base import GenerationRequest, GenerationStats
 
 if TYPE_CHECKING:
@@ -142,21 +141,3 @@ def test_one_core_behind_every_dialect(client: httpx.Client, ask_sse: Ask) -> No
     answer = "".join(e["content"] for e in events if e["type"] == "content").strip()
     latest = client.get(f"/mongodb/session/{sid}").json()
     assert (latest["session_id"], latest["message"], latest["response"]) == (sid, QUESTION, answer)
-
-
-@pytest.mark.parametrize("path", ["/sessions/{sid}/ask", "/ask"])
-def test_without_a_served_index_ask_is_503_before_any_event(
-    client: httpx.Client, platform: Platform, monkeypatch: pytest.MonkeyPatch, path: str
-) -> None:
-    """API 03's `503 {"detail": "Retrieval system not available"}`, as JSON, not a stream."""
-    sid = new_session(client)
-
-    def nothing_promoted(self: object) -> None:
-        raise NotFound("no index version is promoted to production yet")
-
-    monkeypatch.setattr(type(platform.serving), "current", property(nothing_promoted))
-    r = client.post(path.format(sid=sid), json={"question": QUESTION})
-    assert r.status_code == 503
-    assert r.headers["content-type"] == "application/json"
-    assert r.json()["detail"].startswith("Retrieval system not available")
-    assert client.get(f"/sessions/{sid}").json()["messages"] == []
