@@ -7,7 +7,8 @@ maps them to HTTP status codes (in one exception handler).
     ├── NotFound            a thing asked for by id/name does not exist      → 404
     ├── Conflict            it exists already / a concurrent change won       → 409
     ├── InvalidInput        the caller's input is wrong; message says how     → 422
-    │   └── UnsupportedMedia  a file type we cannot parse                    → 415
+    │   ├── UnsupportedMedia  a file type we cannot parse                    → 415
+    │   └── BadAgentRequest   unknown agent or input its model refuses     → 400 (API 02)
     ├── TooLarge            input over a documented limit                      → 413
     ├── PermissionDenied    authenticated but not allowed                      → 403
     ├── Unauthorized        no or bad credentials                              → 401
@@ -56,6 +57,11 @@ class UnsupportedMedia(InvalidInput):
 
 class TooLarge(InvalidInput):
     """Input over a documented size limit."""
+
+
+class BadAgentRequest(InvalidInput):
+    """An agent invocation the platform refuses before running it: an unknown ``agent_type``, or an
+    ``input`` its agent's model rejects (API 02 answers these 400 ``BAD_REQUEST``)."""
 
 
 class Unauthorized(RagPlatformError):

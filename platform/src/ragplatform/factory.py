@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ragplatform.accounts.one_time_tokens import OneTimeTokens
+from ragplatform.agents.invoke import AgentService
 from ragplatform.answering.faq import FaqMatcher
 from ragplatform.answering.service import Answer, AnswerService
 from ragplatform.answering.serving import ServingIndex
@@ -36,6 +37,8 @@ from ragplatform.indexing.manager import IndexManager
 from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
+from ragplatform.notifications.store import NotificationStore
+from ragplatform.notifications.unanswered import UnansweredNotifier
 from ragplatform.registry.mlflow import MlflowIndexRegistry
 from ragplatform.sessions.base import SessionStore
 from ragplatform.settings import EmbeddingSettings, Settings
@@ -264,10 +267,12 @@ class Platform:
     queries: QueryLog
     build_jobs: BuildJobs
     one_time_tokens: OneTimeTokens
+    notifications: NotificationStore
     _generator_factory: Callable[[], Generator]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _answers: AnswerService | None = None
     _documents: DocumentService | None = None
+    _agents: AgentService | None = None
 
     @property
     def answers(self) -> AnswerService:
@@ -283,6 +288,7 @@ class Platform:
                 settings=self.settings.answer,
             )
             self._answers.on_answered.append(self._log_query)
+            self._answers.on_unanswered.append(UnansweredNotifier(self.content, self.notifications))
         return self._answers
 
     @property
@@ -299,6 +305,13 @@ class Platform:
                 links=DownloadLinks(self.settings.jwt_secret, self.settings.documents.link_ttl_s),
             )
         return self._documents
+
+    @property
+    def agents(self) -> AgentService:
+        """API 02's agents over this platform's services (``ragplatform/agents``)."""
+        if self._agents is None:
+            self._agents = AgentService(self)
+        return self._agents
 
     def reap_dead_builds(self, dead_jobs: Collection[str] = ()) -> ReapReport:
         """Marks runs of builds that died FAILED and drops the collections they left behind
@@ -381,6 +394,7 @@ def build_platform(settings: Settings) -> Platform:
             pool, indexes, reap_builds=lambda dead: reap_dead_builds(registry, index, dead_jobs=dead)
         ),
         one_time_tokens=OneTimeTokens(pool),
+        notifications=NotificationStore(pool),
         _generator_factory=lambda: make_generator(settings),
     )
     platform._closers.extend([pool.close, *_closers_of(sessions, index, registry), embedders.close])

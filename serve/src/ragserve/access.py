@@ -17,13 +17,11 @@ from ragplatform.content.base import User
 from ragplatform.errors import NotFound
 from ragplatform.factory import Platform
 from ragplatform.sessions.base import Session
-from ragplatform.sessions.owners import open_owner
+from ragplatform.sessions.owners import may_see, session_metadata, session_owner
 
 
 def can_see(session: Session, user: User | None) -> bool:
-    if not session.metadata.get("private"):
-        return True
-    return user is not None and (user.id == session.user_id or user.role == "admin")
+    return may_see(session, user.id if user else None, user.role if user else None)
 
 
 def visible_session(platform: Platform, session_id: str, user: User | None, what: str = "Session") -> Session:
@@ -39,12 +37,9 @@ def visible_session(platform: Platform, session_id: str, user: User | None, what
 
 def owner_metadata(user: User | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Metadata for a new session: private to ``user`` when signed in."""
-    meta = dict(extra or {})
-    if user is not None:
-        meta["private"] = True
-    return meta
+    return session_metadata(user.id if user else None, extra)
 
 
 def owner_id(user: User | None, fallback: str | None = None) -> str:
     """The stored owner: the account when signed in, else the open namespace of ``fallback``."""
-    return user.id if user is not None else open_owner(fallback)
+    return session_owner(user.id if user else None, fallback)

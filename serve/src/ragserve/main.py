@@ -27,11 +27,15 @@ from ragserve.admin import indexes as admin_indexes
 from ragserve.admin import metrics as admin_metrics
 from ragserve.admin import playground as admin_playground
 from ragserve.admin import sessions as admin_sessions
+from ragserve.agents import channels as agents_channels
+from ragserve.agents import invoke as agents_invoke
+from ragserve.agents import notifications as agents_notifications
+from ragserve.agents.events import notification_publisher
 from ragserve.auth import ensure_admin
 from ragserve.body_guard import BodyGuard
 from ragserve.cors import cors_origins
 from ragserve.knowledge_assistant import health, mongodb, notify, postgres, rag
-from ragserve.notify import NotificationHub, new_session_notification
+from ragserve.notify import NotificationHub, TopicHub, new_session_notification
 from ragserve.params import QUESTION_LIMIT, apply_limits, check_parameters
 from ragserve.realtime import server as realtime
 from ragserve.sessions_sse import sessions
@@ -57,6 +61,9 @@ ROUTERS = (
     v1_chat.router,
     v1_model.router,
     internal.router,  # API 05
+    agents_notifications.router,
+    agents_channels.router,
+    agents_invoke.router,  # API 02
     admin_indexes.router,  # index lifecycle for admins (console)
     admin_metrics.router,
     admin_sessions.router,
@@ -81,6 +88,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     in the lifespan and closed on shutdown."""
     settings = platform.settings if platform is not None else (settings or Settings())
     hub = NotificationHub(settings.redis_url)
+    topics = TopicHub(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +97,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         p: Platform = platform if platform is not None else await run_in_threadpool(build_platform, settings)
         app.state.platform = p
         await hub.start()
+        await topics.start()
+        publish_notification = notification_publisher(topics)
+        p.notifications.on_created.append(publish_notification)
         to_thread.current_default_thread_limiter().total_tokens = p.settings.serve.threads
         await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
@@ -101,6 +112,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             yield
         finally:
             p.answers.on_unanswered.remove(hook)
+            p.notifications.on_created.remove(publish_notification)
+            await topics.stop()
             await hub.stop()
             p.serving.stop()
             if owned:
@@ -118,6 +131,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         dependencies=[Depends(check_parameters)],
     )
     app.state.hub = hub
+    app.state.topics = topics
     app.state.oidc_cache = oidc.MetadataCache()
     app.state.settings = settings
     errors.install(app)

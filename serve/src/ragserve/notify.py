@@ -1,5 +1,6 @@
 """Admin notifications ("I don't know" answers) fanned out to WebSocket listeners (``WS /notify``
-of API 01), across every replica.
+of API 01), across every replica; and ``TopicHub``, the same fan-out addressed by topic
+(``user:<id>``...) for API 02's channels. Both sit on ``RedisFanout``.
 
 Answers are produced in worker threads. Without ``REDIS_URL`` ``publish_threadsafe`` hands the
 notification to this process's event loop; with it, the notification is published on a Redis
@@ -19,7 +20,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ragplatform.answering.service import Answer
 from ragplatform.content.base import User
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 100
 CHANNEL = "ragplatform:notifications"
+TOPICS_CHANNEL = "ragplatform:topics"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,20 +71,30 @@ class Subscription:
         self.queue.put_nowait(notification.message)
 
 
-class NotificationHub:
-    """Listeners of this process; Redis pub/sub between processes when ``redis_url`` is set."""
+class RedisFanout(Generic[T]):
+    """Delivery to this process's listeners; Redis pub/sub between processes when ``redis_url`` is
+    set. Subclasses name the Redis ``channel``, say how an item travels (``encode``/``decode``) and
+    whom it reaches here (``deliver``)."""
+
+    channel = CHANNEL
 
     def __init__(self, redis_url: str | None = None) -> None:
         self._redis_url = redis_url
-        self._subscriptions: set[Subscription] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._publisher: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
-    @property
-    def connections(self) -> int:
-        return len(self._subscriptions)
+    def encode(self, item: T) -> str:
+        raise NotImplementedError
+
+    def decode(self, raw: Any) -> T:
+        """Raises ValueError, KeyError or TypeError for a malformed item."""
+        raise NotImplementedError
+
+    def deliver(self, item: T) -> None:
+        """On the event loop: hands ``item`` to this process's listeners."""
+        raise NotImplementedError
 
     async def start(self) -> None:
         """Binds to the running loop; with Redis, subscribes before the first request is served."""
@@ -91,7 +104,7 @@ class NotificationHub:
         import redis
 
         self._publisher = redis.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=2)
-        self._reader = asyncio.create_task(self._read(), name="notifications-redis")
+        self._reader = asyncio.create_task(self._read(), name=f"{self.channel}-redis")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._subscribed.wait(), timeout=5)
 
@@ -105,31 +118,20 @@ class NotificationHub:
             self._publisher.close()
             self._publisher = None
 
-    def subscribe(self, listener: Listener) -> Subscription:
-        subscription = Subscription(listener)
-        self._subscriptions.add(subscription)
-        return subscription
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscriptions.discard(subscription)
-
-    def deliver(self, notification: Notification) -> None:
-        """On the event loop: offer to every listener of this process."""
-        for subscription in list(self._subscriptions):
-            subscription.offer(notification)
-
-    def publish_threadsafe(self, notification: Notification) -> None:
+    def publish_threadsafe(self, item: T) -> None:
         """From any thread: to every replica's listeners (Redis), or to this process's."""
         if self._publisher is not None:
             try:
-                self._publisher.publish(CHANNEL, json.dumps(asdict(notification), ensure_ascii=False))
+                self._publisher.publish(self.channel, self.encode(item))
                 return
             except Exception:  # Redis down: this replica's listeners still hear it
-                log.warning("publishing a notification to Redis failed; delivering locally", exc_info=True)
+                log.warning(
+                    "publishing to Redis channel %s failed; delivering locally", self.channel, exc_info=True
+                )
         if self._loop is None or self._loop.is_closed():
-            log.debug("notification dropped: hub not started")
+            log.debug("%s item dropped: hub not started", self.channel)
             return
-        self._loop.call_soon_threadsafe(self.deliver, notification)
+        self._loop.call_soon_threadsafe(self.deliver, item)
 
     async def _read(self) -> None:
         """Delivers what the channel carries; reconnects after a Redis outage."""
@@ -139,7 +141,7 @@ class NotificationHub:
             client = aioredis.Redis.from_url(self._redis_url or "")
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     self._subscribed.set()
                     async for item in pubsub.listen():
                         if item.get("type") == "message":
@@ -147,7 +149,7 @@ class NotificationHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("notification channel lost; reconnecting", exc_info=True)
+                log.warning("channel %s lost; reconnecting", self.channel, exc_info=True)
                 await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(Exception):
@@ -155,10 +157,102 @@ class NotificationHub:
 
     def _deliver_raw(self, data: bytes | str) -> None:
         try:
-            raw = json.loads(data)
-            self.deliver(Notification(message=raw["message"], owner=raw["owner"], private=raw["private"]))
+            self.deliver(self.decode(json.loads(data)))
         except (ValueError, KeyError, TypeError):
-            log.warning("ignored a malformed notification on %s", CHANNEL)
+            log.warning("ignored a malformed item on %s", self.channel)
+
+
+class NotificationHub(RedisFanout[Notification]):
+    """API 01's ``new_session`` notifications, offered to each listener that may read them."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        super().__init__(redis_url)
+        self._subscriptions: set[Subscription] = set()
+
+    @property
+    def connections(self) -> int:
+        return len(self._subscriptions)
+
+    def subscribe(self, listener: Listener) -> Subscription:
+        subscription = Subscription(listener)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    def encode(self, item: Notification) -> str:
+        return json.dumps(asdict(item), ensure_ascii=False)
+
+    def decode(self, raw: Any) -> Notification:
+        return Notification(message=raw["message"], owner=raw["owner"], private=raw["private"])
+
+    def deliver(self, item: Notification) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.offer(item)
+
+
+# -- topics (API 02's channels) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicMessage:
+    """Messages for every listener subscribed to ``topic`` (``user:<id>``, ``workflow_run:<id>``...),
+    sent in order: API 02 sends each event in its typed form and as an ``event`` envelope."""
+
+    topic: str
+    messages: list[dict[str, Any]]
+
+
+class TopicSubscription:
+    """One socket's topics and the queue its sender drains."""
+
+    def __init__(self, topics: set[str]) -> None:
+        self.topics = set(topics)
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+
+    def offer(self, item: TopicMessage) -> None:
+        if item.topic not in self.topics:
+            return
+        for message in item.messages:
+            if self.queue.full():  # a slow listener loses its oldest message, never blocks the others
+                self.queue.get_nowait()
+            self.queue.put_nowait(message)
+
+
+class TopicHub(RedisFanout[TopicMessage]):
+    """Topic-addressed fan-out for API 02's WebSocket channels; who may subscribe to a topic is the
+    channel's decision, made before ``subscribe``."""
+
+    channel = TOPICS_CHANNEL
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        super().__init__(redis_url)
+        self._subscriptions: set[TopicSubscription] = set()
+
+    @property
+    def connections(self) -> int:
+        return len(self._subscriptions)
+
+    def subscribe(self, topics: set[str]) -> TopicSubscription:
+        subscription = TopicSubscription(topics)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: TopicSubscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    def encode(self, item: TopicMessage) -> str:
+        return json.dumps(asdict(item), ensure_ascii=False, default=str)
+
+    def decode(self, raw: Any) -> TopicMessage:
+        if not isinstance(raw["topic"], str) or not isinstance(raw["messages"], list):
+            raise TypeError("not a topic message")
+        return TopicMessage(topic=raw["topic"], messages=raw["messages"])
+
+    def deliver(self, item: TopicMessage) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.offer(item)
 
 
 def new_session_notification(platform: Platform, question: str, answer: Answer, user_id: str) -> Notification:

@@ -368,6 +368,11 @@ class PostgresContentStore:
         rows = self._fetch("SELECT * FROM app_user ORDER BY created_at, id OFFSET %s LIMIT %s", [skip, limit])
         return [User.model_validate(r) for r in rows]
 
+    def user_ids_with_role(self, role: Role) -> list[str]:
+        """Ids of the active accounts with ``role`` (the admins to notify), in one query."""
+        rows = self._fetch("SELECT id FROM app_user WHERE role = %s AND is_active ORDER BY id", [role])
+        return [str(r["id"]) for r in rows]
+
     # -- health -------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:

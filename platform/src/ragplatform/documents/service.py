@@ -240,6 +240,21 @@ class DocumentService:
         served = declared if declared in _SERVABLE_TYPES else "application/octet-stream"
         return StoredFile(data=data, filename=filename, content_type=served)
 
+    def read_text(self, document_id: str, owner: str | None = None) -> str:
+        """The document's text, read from its stored bytes as at upload (pages and records joined
+        by blank lines), for work over a whole document such as a summary.
+
+        Raises NotFound (unknown id, another owner's, or the file is gone), InvalidInput (the file
+        cannot be parsed any more), BackendUnavailable.
+        """
+        record = self._owned(document_id, owner)
+        try:
+            data = self.files.get(record.storage_key)
+        except NotFound:
+            raise NotFound(f"the file of document {document_id} is gone") from None
+        docs = parse_bytes(record.filename, data, record.content_type, limits=self._read_limits())
+        return "\n\n".join(text for d in docs if (text := d.text.strip()))
+
     def sign_download(self, document_id: str, ttl_s: int | None = None) -> str:
         """A token for ``open_download`` valid ``ttl_s`` seconds (default ``DOCUMENTS__LINK_TTL_S``).
 
