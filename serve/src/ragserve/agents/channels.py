@@ -13,12 +13,11 @@ Events arrive in both forms (``ragserve.agents.events``), from any replica throu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, WebSocket, status
 from starlette.concurrency import run_in_threadpool
 
 from ragplatform.content.base import User
@@ -26,6 +25,7 @@ from ragplatform.errors import Unauthorized
 from ragserve.agents.events import NOTIFICATIONS, now_iso, user_topic
 from ragserve.auth import token_from_websocket, user_from_token
 from ragserve.notify import TopicHub, TopicSubscription
+from ragserve.sockets import run_both
 
 log = logging.getLogger(__name__)
 
@@ -121,17 +121,7 @@ async def notifications_socket(websocket: WebSocket) -> None:
         return
     subscription = hub.subscribe({user_topic(user.id)})
     connection = ChannelConnection(websocket, user, subscription)
-    tasks = [asyncio.create_task(connection.forward()), asyncio.create_task(connection.listen())]
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            failure = task.exception()
-            if failure is not None and not isinstance(failure, WebSocketDisconnect):
-                log.info("notifications socket closed: %r", failure)
+        await run_both(connection.forward(), connection.listen(), "notifications")
     finally:
         hub.unsubscribe(subscription)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task

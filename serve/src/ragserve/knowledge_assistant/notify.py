@@ -14,18 +14,18 @@ the server itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Request, WebSocket, status
 from starlette.concurrency import run_in_threadpool
 
 from ragplatform.errors import Unauthorized
 from ragserve.auth import token_from_websocket, user_from_token
 from ragserve.knowledge_assistant.schemas import NotifyInfoPublic
 from ragserve.notify import Listener, NotificationHub
+from ragserve.sockets import run_both
 
 log = logging.getLogger(__name__)
 
@@ -139,17 +139,7 @@ async def notify_socket(websocket: WebSocket) -> None:
             if text is not None and text.strip().lower() == KEEPALIVE:
                 await send(KEEPALIVE_ACK)
 
-    tasks = [asyncio.create_task(forward()), asyncio.create_task(listen())]
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            error = task.exception()
-            if error is not None and not isinstance(error, WebSocketDisconnect):
-                log.info("notification socket closed: %r", error)
+        await run_both(forward(), listen(), "notification")
     finally:
         hub.unsubscribe(subscription)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
