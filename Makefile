@@ -79,7 +79,7 @@ test-notebooks: install
 lint: install
 	$(BIN)/ruff check platform serve tests bench console notebooks
 	$(BIN)/ruff format --check platform serve tests bench console notebooks
-	PYTHONPATH=console $(BIN)/lint-imports
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -4,45 +4,22 @@ the PostgreSQL server (a scratch database) so no embedded server has to start; s
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import tempfile
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pg_server_support import scratch_database
 from ragplatform.errors import BackendUnavailable
 from ragplatform.settings import Settings
-
-PG_URL = os.environ.get("REPLICAS_PG_URL", "postgresql://127.0.0.1:5432/postgres")
-
-
-@contextlib.contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at {PG_URL}: {type(exc).__name__}")
-    name = f"ragclose_{uuid.uuid4().hex[:10]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_close_closes_every_client(settings: Settings) -> None:
     from ragplatform.factory import build_platform
 
     data_dir = Path(tempfile.mkdtemp(prefix="ragplatform-close-"))
-    with scratch_database() as database_url:
+    with scratch_database("ragclose") as database_url:
         llm = settings.llm.model_copy(
             update={"providers": ["openai", "extractive"], "openai_base_url": "http://127.0.0.1:9/v1"}
         )

@@ -2,7 +2,7 @@
 behind a load balancer would: a notification raised on one reaches a listener on the other, and a
 build job started on one is listed (and followed) by the other.
 
-Needs the PostgreSQL server at ``REPLICAS_PG_URL`` (default 127.0.0.1:5432) and Redis at
+Needs the PostgreSQL server at ``TEST_PG_URL`` (default 127.0.0.1:5432) and Redis at
 ``REPLICAS_REDIS_URL`` (default 127.0.0.1:6379); skips with the reason where either cannot be reached.
 """
 
@@ -28,7 +28,8 @@ import pytest
 import websockets
 from serve_support import free_port
 
-PG_URL = os.environ.get("REPLICAS_PG_URL", "postgresql://127.0.0.1:5432/postgres")
+from pg_server_support import PG_URL, scratch_database
+
 REDIS_URL = os.environ.get("REPLICAS_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN_PASSWORD = "replica-admin-password-1"
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
@@ -50,20 +51,6 @@ def _reachable() -> str | None:
     except Exception as exc:
         return f"no Redis server at {REDIS_URL}: {type(exc).__name__}"
     return None
-
-
-@contextlib.contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"ragreplicas_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Replica:
@@ -119,7 +106,7 @@ def replicas() -> Iterator[tuple[Replica, Replica]]:
     if reason:
         pytest.skip(reason)
     data_dir = Path(tempfile.mkdtemp(prefix="ragplatform-replicas-"))  # enterable by pgserver's user
-    with scratch_database() as database_url:
+    with scratch_database("ragreplicas") as database_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SERVE__", "AUTH__", "LLM__"))}
         env.update(
             ENVIRONMENT="test",

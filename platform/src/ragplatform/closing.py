@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 
-def close_quietly(thing: object) -> None:
-    """Calls ``thing.close()`` when it has one; a failure is logged, never raised (shutdown goes on)."""
-    close = getattr(thing, "close", None)
-    if not callable(close):
-        return
+def call_quietly(close: Callable[[], object]) -> None:
+    """Calls ``close``; a failure is logged, never raised (shutdown goes on)."""
     try:
         close()
     except Exception:
-        log.warning("closing %r failed", thing, exc_info=True)
+        log.warning("closing with %r failed", close, exc_info=True)
+
+
+def close_quietly(thing: object) -> None:
+    """Calls ``thing.close()`` when it has one, quietly."""
+    close = getattr(thing, "close", None)
+    if callable(close):
+        call_quietly(close)

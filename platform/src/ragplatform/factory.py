@@ -19,7 +19,7 @@ from ragplatform.agents.invoke import AgentService
 from ragplatform.answering.faq import FaqMatcher
 from ragplatform.answering.service import Answer, AnswerService
 from ragplatform.answering.serving import ServingIndex
-from ragplatform.closing import close_quietly
+from ragplatform.closing import call_quietly, close_quietly
 from ragplatform.content.base import ContentStore
 from ragplatform.documents.links import DownloadLinks
 from ragplatform.documents.service import DocumentService
@@ -346,7 +346,7 @@ class Platform:
             close_quietly(self._answers.generator)
         closers, self._closers = self._closers, []
         for close in reversed(closers):
-            close_quietly(_Closer(close))
+            call_quietly(close)
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -399,14 +399,6 @@ def build_platform(settings: Settings) -> Platform:
     )
     platform._closers.extend([pool.close, *_closers_of(sessions, index, registry), embedders.close])
     return platform
-
-
-class _Closer:
-    def __init__(self, close: Callable[[], None]) -> None:
-        self.close = close
-
-    def __repr__(self) -> str:
-        return repr(self.close)
 
 
 def _closers_of(*things: object) -> list[Callable[[], None]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ragplatform.errors import RagPlatformError
@@ -59,9 +59,6 @@ class HealthReport:
     engines: dict[str, EngineCheck]
     index: ServingIndex
     environment: str
-    vector_engine: str
-    session_engine: str
-    extras: dict[str, EngineCheck] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -163,8 +160,6 @@ def report(platform: Platform, *, with_generator: bool = True, with_registry: bo
         engines=engines,
         index=serving_index(platform),
         environment=platform.settings.environment,
-        vector_engine=vectors,
-        session_engine=sessions,
     )
 
 

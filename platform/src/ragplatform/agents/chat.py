@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ragplatform.agents.base import AgentContext
-from ragplatform.errors import NotFound
 from ragplatform.sessions.owners import may_see, session_metadata, session_owner
 
 
@@ -37,8 +36,6 @@ class ChatAgent:
         see, or no promoted index), BackendUnavailable."""
         answers = context.platform.answers
         question = answers.check_question(params.question)
-        if params.session_id:
-            check_visible(context, params.session_id)
         extra: dict[str, Any] = {"dialect": "api02", "agent": self.name}
         if context.metadata:
             extra["agent_metadata"] = context.metadata
@@ -48,24 +45,10 @@ class ChatAgent:
             session_id=params.session_id,
             owner=context.user_id,
             session_metadata=session_metadata(context.user_id, extra),
+            may_continue=lambda session: may_see(session, context.user_id, context.role),
         )
         return {
             "answer": answer.answer,
-            "citations": [c.to_dict() for c in answer.citations],
-            "session_id": answer.session_id,
-            "unanswered": answer.unanswered,
-            "source": answer.source,
-            "index_version": answer.index_version,
+            **answer.outcome(),
             "generator": answer.generator,
         }
-
-
-def check_visible(context: AgentContext, session_id: str) -> None:
-    """An existing session the caller may not see raises NotFound (never revealing that it exists);
-    an unknown id is fine: the conversation starts with it."""
-    try:
-        session = context.platform.sessions.get_session(session_id)
-    except NotFound:
-        return
-    if not may_see(session, context.user_id, context.role):
-        raise NotFound("Session not found")

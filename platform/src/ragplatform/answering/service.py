@@ -68,6 +68,17 @@ class Answer:
     message_id: str | None = None
     hits: list[SearchHit] = field(default_factory=list)  # everything retrieved, before the relevance cut
 
+    def outcome(self) -> dict[str, Any]:
+        """What every dialect reports beside the answer's text: citations, session, whether it was
+        answered, where the answer came from and the index version."""
+        return {
+            "citations": [c.to_dict() for c in self.citations],
+            "session_id": self.session_id,
+            "unanswered": self.unanswered,
+            "source": self.source,
+            "index_version": self.index_version,
+        }
+
 
 @dataclass(frozen=True)
 class AnswerEvent:
@@ -134,15 +145,17 @@ class AnswerService:
         persist: bool = True,
         session_metadata: dict[str, Any] | None = None,
         record: bool = True,
+        may_continue: Callable[[Session], bool] | None = None,
     ) -> Iterator[AnswerEvent]:
         """Yields status, content pieces as the generator produces them, then done.
         ``record=False`` runs no hooks (no query log, no notification): trials such as the
-        admins' playground."""
+        admins' playground. ``may_continue`` decides whether the caller may add to an existing
+        ``session_id`` (NotFound otherwise, before anything is stored); an unknown id starts one."""
         question = self.check_question(question)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         session_id = (
-            self._ensure_session(session_id, user_id, question, session_metadata)
+            self._ensure_session(session_id, user_id, question, session_metadata, may_continue)
             if persist
             else (session_id or "")
         )
@@ -340,16 +353,17 @@ class AnswerService:
         return question
 
     def _ensure_session(
-        self, session_id: str | None, user_id: str, question: str, metadata: dict[str, Any] | None
+        self,
+        session_id: str | None,
+        user_id: str,
+        question: str,
+        metadata: dict[str, Any] | None,
+        may_continue: Callable[[Session], bool] | None,
     ) -> str:
         if session_id:
-            try:
-                session = self.sessions.get_session(session_id)
-            except NotFound:
-                session = self.sessions.create_session(
-                    user_id, title=question[:80], metadata=metadata, session_id=session_id
-                )
-            return session.id
+            return self.open_session(
+                session_id, user_id, question, metadata, may_continue or (lambda _: True)
+            ).id
         return self.sessions.create_session(user_id, title=question[:80], metadata=metadata).id
 
     def _history(self, session_id: str, options: AskOptions) -> list[tuple[str, str]]:

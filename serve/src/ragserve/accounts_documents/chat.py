@@ -117,11 +117,7 @@ def event_message(event: AnswerEvent) -> dict[str, Any]:
     return {
         "type": "done",
         "answer": answer.answer,
-        "citations": [c.to_dict() for c in answer.citations],
-        "session_id": answer.session_id,
-        "unanswered": answer.unanswered,
-        "source": answer.source,
-        "index_version": answer.index_version,
+        **answer.outcome(),
         "message_id": answer.message_id,
     }
 

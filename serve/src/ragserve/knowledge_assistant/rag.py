@@ -11,8 +11,6 @@ from fastapi import APIRouter
 from ragplatform import health as engine_health
 from ragplatform.answering.service import AskOptions
 from ragplatform.client.models import CitationPublic
-from ragplatform.errors import NotFound
-from ragplatform.factory import Platform
 from ragserve.access import can_see, owner_id, owner_metadata
 from ragserve.auth import OptionalUser
 from ragserve.deps import PlatformDep
@@ -26,19 +24,6 @@ from ragserve.knowledge_assistant.schemas import (
 from ragserve.params import checked_question
 
 router = APIRouter(prefix="/rag", tags=["rag"])
-
-
-def ensure_session_visible(platform: Platform, session_id: str | None, user: OptionalUser) -> None:
-    """An existing session the caller may not see answers 404, so nobody appends to another's
-    private session; an unknown id is fine (the session is created with it)."""
-    if not session_id:
-        return
-    try:
-        session = platform.sessions.get_session(session_id)
-    except NotFound:
-        return
-    if not can_see(session, user):
-        raise NotFound("Session not found")
 
 
 @router.post(
@@ -55,7 +40,6 @@ def ensure_session_visible(platform: Platform, session_id: str | None, user: Opt
 def chat(body: RagChatCreate, platform: PlatformDep, user: OptionalUser) -> RagChatPublic:
     started = time.perf_counter()
     checked_question(platform.answers, body.question)
-    ensure_session_visible(platform, body.session_id, user)
     meta = {k: v for k, v in body.model_dump(include={"first_name", "last_name", "username"}).items() if v}
     answer = platform.answers.ask(
         body.question,
@@ -69,6 +53,7 @@ def chat(body: RagChatCreate, platform: PlatformDep, user: OptionalUser) -> RagC
         ),
         owner=user.id if user else None,
         session_metadata=owner_metadata(user, meta) or None,
+        may_continue=lambda session: can_see(session, user),
     )
     return RagChatPublic(
         answer=answer.answer,

@@ -161,12 +161,8 @@ def sse(payload: dict[str, Any]) -> dict[str, str]:
 def done_payload(answer: Answer) -> dict[str, Any]:
     return {
         "type": "done",
-        "session_id": answer.session_id,
+        **answer.outcome(),
         "message_id": answer.message_id,
-        "unanswered": answer.unanswered,
-        "source": answer.source,
-        "index_version": answer.index_version,
-        "citations": [c.to_dict() for c in answer.citations],
     }
 
 
