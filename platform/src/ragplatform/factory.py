@@ -29,6 +29,7 @@ from ragplatform.embeddings.query_cache import QueryCachedEmbedder
 from ragplatform.embeddings.resolver import Embedders
 from ragplatform.errors import InvalidInput
 from ragplatform.evaluation.gate import GateConfig
+from ragplatform.events import EventBus, make_event_bus
 from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
@@ -37,7 +38,7 @@ from ragplatform.indexing.manager import IndexManager
 from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
-from ragplatform.notifications.store import NotificationStore
+from ragplatform.notifications.store import NotificationStore, notification_event
 from ragplatform.notifications.unanswered import UnansweredNotifier
 from ragplatform.registry.mlflow import MlflowIndexRegistry
 from ragplatform.sessions.base import SessionStore
@@ -268,6 +269,7 @@ class Platform:
     build_jobs: BuildJobs
     one_time_tokens: OneTimeTokens
     notifications: NotificationStore
+    events: EventBus
     _generator_factory: Callable[[], Generator]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _answers: AnswerService | None = None
@@ -379,6 +381,9 @@ def build_platform(settings: Settings) -> Platform:
         embedders=embedders.for_spec,
     )
     serving = ServingIndex(registry, index, embedders.for_spec)
+    events = make_event_bus(pool, database_url(settings), settings.redis_url)
+    notifications = NotificationStore(pool)
+    notifications.on_created.append(lambda n: events.publish(notification_event(n)))
     platform = Platform(
         settings=settings,
         content=content,
@@ -394,10 +399,13 @@ def build_platform(settings: Settings) -> Platform:
             pool, indexes, reap_builds=lambda dead: reap_dead_builds(registry, index, dead_jobs=dead)
         ),
         one_time_tokens=OneTimeTokens(pool),
-        notifications=NotificationStore(pool),
+        notifications=notifications,
+        events=events,
         _generator_factory=lambda: make_generator(settings),
     )
-    platform._closers.extend([pool.close, *_closers_of(sessions, index, registry), embedders.close])
+    platform._closers.extend(
+        [pool.close, events.close, *_closers_of(sessions, index, registry), embedders.close]
+    )
     return platform
 
 

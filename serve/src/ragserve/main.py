@@ -6,6 +6,8 @@ the same platform services), plus Socket.IO on ``/socket.io``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +32,6 @@ from ragserve.admin import sessions as admin_sessions
 from ragserve.agents import channels as agents_channels
 from ragserve.agents import invoke as agents_invoke
 from ragserve.agents import notifications as agents_notifications
-from ragserve.agents.events import notification_publisher
 from ragserve.auth import ensure_admin
 from ragserve.body_guard import BodyGuard
 from ragserve.cors import cors_origins
@@ -45,6 +46,8 @@ from ragserve.v1 import internal
 from ragserve.v1 import model as v1_model
 
 log = logging.getLogger(__name__)
+
+EVENTS_READY_S = 15.0  # how long startup waits for the event bus's subscription
 
 ROUTERS = (
     health.router,
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     in the lifespan and closed on shutdown."""
     settings = platform.settings if platform is not None else (settings or Settings())
     hub = NotificationHub(settings.redis_url)
-    topics = TopicHub(settings.redis_url)
+    topics = TopicHub()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,9 +100,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         p: Platform = platform if platform is not None else await run_in_threadpool(build_platform, settings)
         app.state.platform = p
         await hub.start()
-        await topics.start()
-        publish_notification = notification_publisher(topics)
-        p.notifications.on_created.append(publish_notification)
+        events_ready = asyncio.Event()
+        events_listener = asyncio.create_task(p.events.listen(topics.deliver, events_ready), name="events")
+        await asyncio.wait_for(events_ready.wait(), timeout=EVENTS_READY_S)
         to_thread.current_default_thread_limiter().total_tokens = p.settings.serve.threads
         await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
@@ -112,8 +115,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             yield
         finally:
             p.answers.on_unanswered.remove(hook)
-            p.notifications.on_created.remove(publish_notification)
-            await topics.stop()
+            events_listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await events_listener
             await hub.stop()
             p.serving.stop()
             if owned:

@@ -1,6 +1,6 @@
 """Admin notifications ("I don't know" answers) fanned out to WebSocket listeners (``WS /notify``
 of API 01), across every replica; and ``TopicHub``, the same fan-out addressed by topic
-(``user:<id>``...) for API 02's channels. Both sit on ``RedisFanout``.
+(``user:<id>``...) for API 02's channels.
 
 Answers are produced in worker threads. Without ``REDIS_URL`` ``publish_threadsafe`` hands the
 notification to this process's event loop; with it, the notification is published on a Redis
@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from ragplatform.answering.service import Answer
 from ragplatform.content.base import User
 from ragplatform.errors import NotFound
+from ragplatform.events import PlatformEvent
 from ragplatform.factory import Platform
 from ragplatform.sessions.owners import client_user_id
 
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 100
 CHANNEL = "ragplatform:notifications"
-TOPICS_CHANNEL = "ragplatform:topics"
 T = TypeVar("T")
 
 
@@ -195,64 +195,57 @@ class NotificationHub(RedisFanout[Notification]):
 # -- topics (API 02's channels) -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TopicMessage:
-    """Messages for every listener subscribed to ``topic`` (``user:<id>``, ``workflow_run:<id>``...),
-    sent in order: API 02 sends each event in its typed form and as an ``event`` envelope."""
-
-    topic: str
-    messages: list[dict[str, Any]]
+def event_keys(event: PlatformEvent) -> frozenset[str]:
+    """The hub keys an event answers to: ``<channel>:*`` (everything of its channel),
+    ``<channel>:user:<owner>`` and ``<channel>:<topic>`` for each of its document topics."""
+    channel = event.channel
+    keys = {f"{channel}:*", *(f"{channel}:{topic}" for topic in event.topics)}
+    if event.owner:
+        keys.add(f"{channel}:user:{event.owner}")
+    return frozenset(keys)
 
 
 class TopicSubscription:
-    """One socket's topics and the queue its sender drains."""
+    """One socket's hub keys (which the channel decided it may hear) and the queue its sender
+    drains; an event matching several keys arrives once."""
 
-    def __init__(self, topics: set[str]) -> None:
-        self.topics = set(topics)
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+    def __init__(self, keys: set[str]) -> None:
+        self.keys = set(keys)
+        self.queue: asyncio.Queue[PlatformEvent] = asyncio.Queue(QUEUE_SIZE)
 
-    def offer(self, item: TopicMessage) -> None:
-        if item.topic not in self.topics:
+    def offer(self, event: PlatformEvent, keys: frozenset[str]) -> None:
+        if self.keys.isdisjoint(keys):
             return
-        for message in item.messages:
-            if self.queue.full():  # a slow listener loses its oldest message, never blocks the others
-                self.queue.get_nowait()
-            self.queue.put_nowait(message)
+        if self.queue.full():  # a slow listener loses its oldest event, never blocks the others
+            self.queue.get_nowait()
+        self.queue.put_nowait(event)
 
 
-class TopicHub(RedisFanout[TopicMessage]):
-    """Topic-addressed fan-out for API 02's WebSocket channels; who may subscribe to a topic is the
-    channel's decision, made before ``subscribe``."""
+class TopicHub:
+    """This process's API 02 WebSocket listeners, fed by the platform's ``EventBus`` (which carries
+    events between processes and replicas: Redis when ``REDIS_URL`` is set, PostgreSQL otherwise).
+    Who may hear which key is the channel's decision, made before ``subscribe``."""
 
-    channel = TOPICS_CHANNEL
-
-    def __init__(self, redis_url: str | None = None) -> None:
-        super().__init__(redis_url)
+    def __init__(self) -> None:
         self._subscriptions: set[TopicSubscription] = set()
 
     @property
     def connections(self) -> int:
         return len(self._subscriptions)
 
-    def subscribe(self, topics: set[str]) -> TopicSubscription:
-        subscription = TopicSubscription(topics)
+    def subscribe(self, keys: set[str]) -> TopicSubscription:
+        subscription = TopicSubscription(keys)
         self._subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: TopicSubscription) -> None:
         self._subscriptions.discard(subscription)
 
-    def encode(self, item: TopicMessage) -> str:
-        return json.dumps(asdict(item), ensure_ascii=False, default=str)
-
-    def decode(self, raw: Any) -> TopicMessage:
-        if not isinstance(raw["topic"], str) or not isinstance(raw["messages"], list):
-            raise TypeError("not a topic message")
-        return TopicMessage(topic=raw["topic"], messages=raw["messages"])
-
-    def deliver(self, item: TopicMessage) -> None:
+    def deliver(self, event: PlatformEvent) -> None:
+        """On the event loop: to every subscription whose keys the event answers to."""
+        keys = event_keys(event)
         for subscription in list(self._subscriptions):
-            subscription.offer(item)
+            subscription.offer(event, keys)
 
 
 def new_session_notification(platform: Platform, question: str, answer: Answer, user_id: str) -> Notification:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from ragplatform.content.postgres import check_page
 from ragplatform.db.pool import connection
 from ragplatform.errors import InvalidInput, NotFound
+from ragplatform.events import PlatformEvent
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,35 @@ class NotificationPage:
     items: list[Notification]
     total: int  # matching the filter
     unread: int
+
+
+def notification_event(notification: Notification) -> PlatformEvent:
+    """``notification_created`` for ``user:<owner>`` on the notifications channel; its envelope
+    carries the short form the document shows (``id``, ``severity``, ``title``, ``message``,
+    ``action_url``)."""
+    return PlatformEvent(
+        channel="notifications",
+        type="notification_created",
+        data={
+            "notification_id": notification.id,
+            "user_id": notification.user_id,
+            "notification_type": notification.notification_type,
+            "severity": notification.severity,
+            "title": notification.title,
+            "message": notification.message,
+            "created_at": notification.created_at.isoformat(),
+            "read": notification.read,
+            "metadata": notification.metadata,
+        },
+        owner=notification.user_id,
+        envelope={
+            "id": notification.id,
+            "severity": notification.severity,
+            "title": notification.title,
+            "message": notification.message,
+            "action_url": notification.action_url,
+        },
+    )
 
 
 def _notification(row: dict[str, Any]) -> Notification:
