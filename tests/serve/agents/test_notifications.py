@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from agents_support import Account, admin_account, exchange, next_of, sign_up
+from agents_support import ws_url as channel_url
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 if TYPE_CHECKING:
     from serve_support import LiveServer
@@ -22,25 +23,6 @@ if TYPE_CHECKING:
 
 NONSENSE = "What is the airspeed velocity of an unladen swallow in knots?"
 WS_PATH = "/api/ws/notifications"
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def sign_up(client: httpx.Client, name: str) -> Account:
-    email, password = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.org", "correct horse battery"
-    r = client.post("/api/signup", json={"email": email, "password": password, "name": name})
-    assert r.status_code == 201, r.text
-    r = client.post("/api/login", json={"email": email, "password": password})
-    assert r.status_code == 200, r.text
-    return Account(r.json()["user"]["id"], r.json()["access_token"])
 
 
 @pytest.fixture
@@ -55,29 +37,11 @@ def bob(client: httpx.Client) -> Account:
 
 @pytest.fixture
 def admin(platform: Platform, live_server: LiveServer) -> Account:
-    from ragserve.auth import create_token
-
-    user = platform.content.get_user_by_username(platform.settings.admin_username)
-    return Account(user.id, create_token(platform, user)[0])
+    return admin_account(platform)
 
 
 def ws_url(live_server: LiveServer, token: str | None = None) -> str:
-    base = live_server.url.replace("http://", "ws://") + WS_PATH
-    return f"{base}?token={token}" if token is not None else base
-
-
-def exchange(ws: ClientConnection, message: Any) -> dict[str, Any]:
-    ws.send(message if isinstance(message, str) else json.dumps(message))
-    reply: dict[str, Any] = json.loads(ws.recv(timeout=10))
-    return reply
-
-
-def next_of(ws: ClientConnection, wanted: Any, timeout: float = 30) -> dict[str, Any]:
-    """The next message for which ``wanted`` is true, skipping others."""
-    while True:
-        message: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
-        if wanted(message):
-            return message
+    return channel_url(live_server, WS_PATH, token)
 
 
 # -- REST ------------------------------------------------------------------------------------------
