@@ -8,6 +8,9 @@ clients' CPU time is not counted against the server's. Then prints:
 - ``POST /rag/chat``: throughput and p50/p99 latency with 1, 16 and 64 concurrent clients
   (``--requests`` each, and no new request after ``--max-seconds`` per level);
 - ``POST /ask`` (SSE): time to the first event and to ``done``;
+- ``POST /api/agents/invoke`` with ``chat_agent`` (API 02): p50/p99 with 1 and 16 clients;
+- ``WS /api/ws/notifications`` (API 02): 200 subscribers of one user, and the time from a
+  notification's creation (a finished workflow run) to its arrival at each of them;
 - Socket.IO ``/assistant/realtime`` with 200 connected clients (websocket transport):
   the round trip of a message to its echo and to the assistant's reply, for a sample of the
   clients, one at a time and all at once, and the fan-out of one answer to a room of all 200.
@@ -446,12 +449,118 @@ async def bench_fan_out(people: list[RoomClient], room_id: str) -> Sample:
     return sample
 
 
+# -- API 02: agents and notifications ----------------------------------------------------------
+
+
+async def invoke_level(url: str, token: str, clients: int, requests: int) -> Sample:
+    sample = Sample()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers) as http:
+
+        async def worker(n: int) -> None:
+            for i in range(requests):
+                body = {
+                    "agent_type": "chat_agent",
+                    "input": {"question": QUESTIONS[(n + i) % len(QUESTIONS)]},
+                }
+                t = time.perf_counter()
+                try:
+                    r = await http.post("/api/agents/invoke", json=body)
+                    ok = r.status_code == 200 and r.json()["status"] == "completed"
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    sample.latencies_ms.append((time.perf_counter() - t) * 1000)
+                else:
+                    sample.errors += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(clients)))
+        sample.wall_s = time.perf_counter() - t0
+    return sample
+
+
+async def bench_agents(url: str, token: str, levels: list[int], requests: int) -> None:
+    await invoke_level(url, token, 1, 3)  # warm up
+    rows = []
+    for clients in levels:
+        s = await invoke_level(url, token, clients, requests)
+        done = len(s.latencies_ms)
+        rate = f"{done / s.wall_s:.1f}" if s.wall_s else "-"
+        rows.append([str(clients), str(done), str(s.errors), rate, ms(s.p50), ms(s.pct(99))])
+    table(
+        f"POST /api/agents/invoke, chat_agent ({requests} requests per client)",
+        ["clients", "requests", "errors", "req/s", "p50 ms", "p99 ms"],
+        rows,
+    )
+
+
+async def bench_notifications(url: str, token: str, subscribers: int) -> None:
+    """``subscribers`` sockets of one user; a finished workflow run notifies that user; each socket's
+    arrival is timed from the notification's ``created_at`` (same machine, same clock)."""
+    from datetime import datetime
+
+    import websockets
+
+    ws_url = url.replace("http://", "ws://") + f"/api/ws/notifications?token={token}"
+    connect = Sample()
+    sockets: list[Any] = []
+    t0 = time.perf_counter()
+    for batch in range(0, subscribers, 50):
+
+        async def one() -> None:
+            t = time.perf_counter()
+            sockets.append(await websockets.connect(ws_url, open_timeout=60))
+            connect.latencies_ms.append((time.perf_counter() - t) * 1000)
+
+        await asyncio.gather(*(one() for _ in range(min(50, subscribers - batch))))
+    connect.wall_s = time.perf_counter() - t0
+    arrival = Sample()
+    try:
+        for ws in sockets:  # each socket is live before the notification is made
+            await ws.send(json.dumps({"type": "ping"}))
+            while json.loads(await ws.recv())["type"] != "pong":
+                pass
+
+        async def receive(ws: Any) -> None:
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if message["type"] == "notification_created":
+                    created = datetime.fromisoformat(message["data"]["created_at"]).timestamp()
+                    arrival.latencies_ms.append((time.time() - created) * 1000)
+                    return
+
+        waits = asyncio.gather(*(receive(ws) for ws in sockets))
+        body = {"workflow_id": "ingest_documents",
+                "inputs": {"documents": [{"filename": "bench.txt", "text": "A bench note about fan-out."}]}}  # fmt: skip
+        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+            r = await http.post(
+                "/api/agents/workflows/execute", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            r.raise_for_status()
+        await waits
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    table(
+        f"WS /api/ws/notifications, {subscribers} subscribers of one user",
+        ["", "n", "p50 ms", "p99 ms", "max ms"],
+        [
+            ["connect (50 at a time)", str(len(connect.latencies_ms)), ms(connect.p50), ms(connect.pct(99)),
+             ms(max(connect.latencies_ms, default=float("nan")))],
+            ["notification created -> arrival", str(len(arrival.latencies_ms)), ms(arrival.p50),
+             ms(arrival.pct(99)), ms(max(arrival.latencies_ms, default=float("nan")))],
+        ],
+    )  # fmt: skip
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
 async def run(args: argparse.Namespace, server: Server) -> None:
     await bench_chat(server.url, args.levels, args.requests, args.max_seconds)
     await bench_sse(server.url, args.sse_requests)
+    await bench_agents(server.url, server.token, args.agent_levels, args.agent_requests)
+    await bench_notifications(server.url, server.token, args.ws_subscribers)
     await bench_socketio(server.url, server.token, args.socketio_clients, args.socketio_sample)
 
 
@@ -466,6 +575,11 @@ def main() -> None:
         "--max-seconds", type=float, default=60.0, help="no new request after this, per level"
     )
     parser.add_argument("--sse-requests", type=int, default=20)
+    parser.add_argument(
+        "--agent-levels", type=int, nargs="+", default=[1, 16], help="concurrent chat_agent clients"
+    )
+    parser.add_argument("--agent-requests", type=int, default=10, help="chat_agent invocations per client")
+    parser.add_argument("--ws-subscribers", type=int, default=200, help="notification subscribers")
     parser.add_argument("--socketio-clients", type=int, default=200)
     parser.add_argument("--socketio-sample", type=int, default=20, help="clients whose round trip is timed")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)

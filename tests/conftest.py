@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +12,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ragplatform.settings import Settings
+from settings_support import make_settings, scratch_dir
 
 if TYPE_CHECKING:
     from ragplatform.factory import Platform
 
-REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO / "datasets"
 
 for _key, _value in {
     "HF_HUB_OFFLINE": "1",
@@ -29,30 +27,6 @@ for _key, _value in {
     "TOKENIZERS_PARALLELISM": "false",
 }.items():
     os.environ.setdefault(_key, _value)
-
-
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings isolated from the developer's environment and .env: embedded engines only."""
-    base: dict[str, object] = {
-        "environment": "test",
-        "data_dir": data_dir,
-        "datasets_dir": DATASETS,
-        "database_url": None,
-        "mongodb_uri": None,
-        "weaviate_url": None,
-        "mlflow_tracking_uri": None,
-        "redis_url": None,
-        # Deterministic answers for assertions; the local LLM has its own tests.
-        "llm": {"providers": ["extractive"]},
-    }
-    base.update(overrides)
-    return Settings(_env_file=None, **base)  # type: ignore[call-arg]
-
-
-def scratch_dir(prefix: str) -> Path:
-    """A scratch directory outside pytest's tmp folder: as root, pgserver runs PostgreSQL as the
-    ``pgserver`` user, which must be able to enter every parent folder (pytest's are mode 0700)."""
-    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 @pytest.fixture(scope="session")

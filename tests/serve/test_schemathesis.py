@@ -33,6 +33,16 @@ CALL = {"allow_redirects": False, "timeout": 60}
 NO_SUCH_ROW = 2**62  # content ids the admin's updates and deletes name: valid, never stored
 CONTENT_IDS = ("faq_id", "emergency_id", "event_id")
 ADMIN_INVALID_ONLY = {("POST", "/api/admin/indexes/builds")}
+# Until Stripe is configured (STRIPE_API_KEY), payments answer 503 naming what to set, by design
+# (API 02); any other 5xx of theirs is still a failure.
+NOT_CONFIGURED = ("/api/payments/", "payments are not configured")
+
+
+def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
+    prefix, detail = NOT_CONFIGURED
+    if response.status_code == 503 and case.path.startswith(prefix) and detail in response.text:
+        return None
+    return not_a_server_error(ctx, response, case)
 
 
 def bearer(platform: Platform, username: str, password: str | None = None) -> dict[str, str]:
@@ -99,7 +109,7 @@ def examples(strategy: Any, url: str, identities: list[dict[str, str]]) -> Any:
     )
     def run(case: Any) -> None:
         for headers in identities:
-            case.call_and_validate(base_url=url, headers=headers, checks=[not_a_server_error], **CALL)
+            case.call_and_validate(base_url=url, headers=headers, checks=[no_server_error], **CALL)
 
     return run
 

@@ -364,6 +364,22 @@ def ask(
 
 
 @app.command()
+def worker(name: str = "ragplatform-worker") -> None:
+    """Run API 02's workflows from the PostgreSQL task queue until SIGINT/SIGTERM (any number of
+    workers, on any machine that reaches the database); also recovers runs of workers that died."""
+    import asyncio
+
+    from ragplatform.workflows.queue import run_worker
+
+    try:
+        with platform() as p:
+            out.print(f"workflow worker {name} started (concurrency {p.settings.workflows.concurrency})")
+            asyncio.run(run_worker(p, install_signal_handlers=True, name=name))
+    except RagPlatformError as exc:
+        _fail(exc)
+
+
+@app.command()
 def serve(host: str | None = None, port: int | None = None) -> None:
     """Run the API server (``ragserve``) on the embedded defaults."""
     import uvicorn

@@ -8,7 +8,8 @@ maps them to HTTP status codes (in one exception handler).
     ├── Conflict            it exists already / a concurrent change won       → 409
     ├── InvalidInput        the caller's input is wrong; message says how     → 422
     │   ├── UnsupportedMedia  a file type we cannot parse                    → 415
-    │   └── BadAgentRequest   unknown agent or input its model refuses     → 400 (API 02)
+    │   ├── BadAgentRequest   unknown agent or input its model refuses     → 400 (API 02)
+    │   └── BadRequest        a request refused as a whole (a forged webhook) → 400
     ├── TooLarge            input over a documented limit                      → 413
     ├── PermissionDenied    authenticated but not allowed                      → 403
     ├── Unauthorized        no or bad credentials                              → 401
@@ -62,6 +63,11 @@ class TooLarge(InvalidInput):
 class BadAgentRequest(InvalidInput):
     """An agent invocation the platform refuses before running it: an unknown ``agent_type``, or an
     ``input`` its agent's model rejects (API 02 answers these 400 ``BAD_REQUEST``)."""
+
+
+class BadRequest(InvalidInput):
+    """A request refused as a whole, which its API answers 400: a webhook whose signature is
+    missing, forged or stale, a checkout with no price to charge."""
 
 
 class Unauthorized(RagPlatformError):

@@ -129,7 +129,7 @@ class RedisTransport:
                     data = message["data"]
                     yield data.decode() if isinstance(data, bytes) else str(data)
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 
     def close(self) -> None:

@@ -12,10 +12,11 @@ import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragplatform.accounts.one_time_tokens import OneTimeTokens
 from ragplatform.agents.invoke import AgentService
+from ragplatform.analytics.service import AnalyticsService
 from ragplatform.answering.faq import FaqMatcher
 from ragplatform.answering.service import Answer, AnswerService
 from ragplatform.answering.serving import ServingIndex
@@ -36,15 +37,26 @@ from ragplatform.generation.base import Generator
 from ragplatform.indexing.jobs import BuildJobs
 from ragplatform.indexing.manager import IndexManager
 from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
+from ragplatform.leads.capture import LeadCapture
+from ragplatform.leads.service import LeadService
+from ragplatform.leads.store import LeadStore
 from ragplatform.metrics.base import QueryLog, QueryRecord
 from ragplatform.metrics.postgres import PostgresQueryLog
 from ragplatform.notifications.store import NotificationStore, notification_event
 from ragplatform.notifications.unanswered import UnansweredNotifier
+from ragplatform.payments.service import PaymentService
 from ragplatform.registry.mlflow import MlflowIndexRegistry
 from ragplatform.sessions.base import SessionStore
+from ragplatform.sessions.publishing import PublishingSessionStore
 from ragplatform.settings import EmbeddingSettings, Settings
 from ragplatform.spec import EmbeddingSpec
 from ragplatform.vectorindex.base import VectorIndex
+from ragplatform.workflows.service import WorkflowService
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from ragplatform.workflows.queue import WorkflowQueue
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +218,23 @@ def make_generator(settings: Settings) -> Generator:
     def ollama() -> Generator:
         from ragplatform.generation.ollama import OllamaGenerator
 
-        return OllamaGenerator(llm.ollama_base_url, llm.ollama_model, timeout=llm.timeout_s)
+        return OllamaGenerator(
+            llm.ollama_base_url,
+            llm.ollama_model,
+            timeout=llm.timeout_s,
+            keep_alive=llm.ollama_keep_alive,
+            temperature=llm.temperature if llm.ollama_temperature is None else llm.ollama_temperature,
+        )
+
+    def huggingface() -> Generator:
+        from ragplatform.generation.huggingface import HuggingFaceGenerator
+
+        return HuggingFaceGenerator(
+            secret(llm.huggingface_api_key) or "",
+            llm.huggingface_model,
+            timeout=llm.timeout_s,
+            base_url=llm.huggingface_base_url,
+        )
 
     def anthropic() -> Generator:
         from ragplatform.generation.anthropic import AnthropicGenerator
@@ -231,6 +259,7 @@ def make_generator(settings: Settings) -> Generator:
         "ollama": ollama,
         "anthropic": anthropic,
         "gemini": gemini,
+        "huggingface": huggingface,
         "extractive": extractive,
     }
     chain = [builders[name]() for name in llm.providers]
@@ -270,11 +299,18 @@ class Platform:
     one_time_tokens: OneTimeTokens
     notifications: NotificationStore
     events: EventBus
+    payments: PaymentService
+    pool: ConnectionPool[Any]  # the PostgreSQL pool the stores above share
+    database_url: str  # its URL (the embedded server's unless DATABASE_URL is set), migrated
     _generator_factory: Callable[[], Generator]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _answers: AnswerService | None = None
     _documents: DocumentService | None = None
     _agents: AgentService | None = None
+    _analytics: AnalyticsService | None = None
+    _workflows: WorkflowService | None = None
+    _workflow_queue: WorkflowQueue | None = None
+    _leads: LeadService | None = None
 
     @property
     def answers(self) -> AnswerService:
@@ -291,6 +327,7 @@ class Platform:
             )
             self._answers.on_answered.append(self._log_query)
             self._answers.on_unanswered.append(UnansweredNotifier(self.content, self.notifications))
+            self._answers.on_answered.append(LeadCapture(self.leads))
         return self._answers
 
     @property
@@ -314,6 +351,42 @@ class Platform:
         if self._agents is None:
             self._agents = AgentService(self)
         return self._agents
+
+    @property
+    def analytics(self) -> AnalyticsService:
+        """API 02's overview and trends (``ragplatform/analytics``)."""
+        if self._analytics is None:
+            self._analytics = AnalyticsService(self.pool, self.sessions, self.settings.analytics)
+        return self._analytics
+
+    @property
+    def leads(self) -> LeadService:
+        """API 02's leads: the form, the chat capture and their qualifications (``ragplatform/leads``)."""
+        if self._leads is None:
+            self._leads = LeadService(
+                LeadStore(self.pool),
+                self.sessions,
+                self.content,
+                self.notifications,
+                self.events,
+                self.settings.leads,
+                generator=lambda: self.answers.generator,
+            )
+        return self._leads
+
+    @property
+    def workflows(self) -> WorkflowService:
+        """API 02's workflows: runs stored here, executed by a procrastinate worker (``workflows/``)."""
+        if self._workflows is None:
+            from ragplatform.workflows.builtin import default_workflows
+            from ragplatform.workflows.queue import WorkflowQueue
+            from ragplatform.workflows.runs import RunStore
+
+            self._workflow_queue = WorkflowQueue(self.database_url)
+            self._closers.append(self._workflow_queue.close)
+            runs = RunStore(self.pool, self.events.publish)
+            self._workflows = WorkflowService(self, runs, default_workflows(), self._workflow_queue.defer)
+        return self._workflows
 
     def reap_dead_builds(self, dead_jobs: Collection[str] = ()) -> ReapReport:
         """Marks runs of builds that died FAILED and drops the collections they left behind
@@ -357,7 +430,8 @@ def build_platform(settings: Settings) -> Platform:
 
     apply_offline_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    pool = make_pool(database_url(settings))
+    url = database_url(settings)
+    pool = make_pool(url)
     content = make_content_store(pool)
     sessions = make_session_store(settings, pool)
     index = make_vector_index(settings)
@@ -381,13 +455,13 @@ def build_platform(settings: Settings) -> Platform:
         embedders=embedders.for_spec,
     )
     serving = ServingIndex(registry, index, embedders.for_spec)
-    events = make_event_bus(pool, database_url(settings), settings.redis_url)
+    events = make_event_bus(pool, url, settings.redis_url)
     notifications = NotificationStore(pool)
     notifications.on_created.append(lambda n: events.publish(notification_event(n)))
     platform = Platform(
         settings=settings,
         content=content,
-        sessions=sessions,
+        sessions=PublishingSessionStore(sessions, events),  # tells the analytics channel
         index=index,
         registry=registry,
         embedder=embedder,
@@ -401,6 +475,9 @@ def build_platform(settings: Settings) -> Platform:
         one_time_tokens=OneTimeTokens(pool),
         notifications=notifications,
         events=events,
+        payments=PaymentService(pool, content, notifications, events, settings.stripe),
+        pool=pool,
+        database_url=url,
         _generator_factory=lambda: make_generator(settings),
     )
     platform._closers.extend(

@@ -4,20 +4,31 @@ Production engines are chosen by URL (``DATABASE_URL``, ``MONGODB_URI``,
 ``WEAVIATE_URL``, ``MLFLOW_TRACKING_URI``, ``REDIS_URL``); when a URL is
 unset the embedded default under ``DATA_DIR`` is used. Nested sections read
 ``SECTION__FIELD`` variables, e.g. ``LLM__PROVIDERS=openai,local,extractive``.
+A few nested fields are also read under the plain names API 02's document uses
+(``OLLAMA_HOST``, ``HUGGINGFACE_API_KEY``, ...; see ``plain_env_names``); where both
+spellings are set, the ``SECTION__FIELD`` one wins.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from ragplatform.spec import EmbeddingProvider
 
-GeneratorProvider = Literal["local", "openai", "ollama", "anthropic", "gemini", "extractive"]
+GeneratorProvider = Literal["local", "openai", "ollama", "anthropic", "gemini", "huggingface", "extractive"]
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 
 
@@ -30,6 +41,11 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=4096)
 
 
+def _also(field: str, plain: str) -> AliasChoices:
+    """A nested field also read as the top-level variable ``plain`` (see ``plain_env_names``)."""
+    return AliasChoices(field, plain)
+
+
 class LLMSettings(BaseModel):
     """The fallback chain, tried in order; ``extractive`` needs no model and never fails.
 
@@ -37,6 +53,10 @@ class LLMSettings(BaseModel):
     (``bench/answers.py``) the answer contains the reference for 30/37 questions,
     against 6/37 with SmolLM2-135M first (``local,extractive``), which also takes
     ~17 s a question on 2 cores. Put ``local`` (or a remote provider) first to use a model.
+
+    API 02's chain: when no chain is named (``LLM__PROVIDERS`` unset) but an Ollama URL
+    (``OLLAMA_HOST``) or a Hugging Face key (``HUGGINGFACE_API_KEY``) is, the chain is
+    ``ollama``, then ``huggingface`` when the key is set, then ``extractive``.
     """
 
     providers: Annotated[list[GeneratorProvider], NoDecode] = ["extractive"]
@@ -48,8 +68,30 @@ class LLMSettings(BaseModel):
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
-    ollama_base_url: str = "http://127.0.0.1:11434"
-    ollama_model: str = "llama3.2"
+    ollama_base_url: str = Field(
+        default="http://127.0.0.1:11434", validation_alias=_also("ollama_base_url", "OLLAMA_HOST")
+    )
+    ollama_model: str = Field(default="llama3.2", validation_alias=_also("ollama_model", "OLLAMA_MODEL"))
+    # Sent as Ollama's options.temperature; unset: ``temperature`` above (LLM__TEMPERATURE).
+    ollama_temperature: float | None = Field(
+        default=None, ge=0.0, le=2.0, validation_alias=_also("ollama_temperature", "OLLAMA_TEMPERATURE")
+    )
+    # How long Ollama keeps the model loaded after a request ("10m", "1h", "-1" for ever, "0" to unload).
+    ollama_keep_alive: str = Field(
+        default="10m", validation_alias=_also("ollama_keep_alive", "OLLAMA_KEEP_ALIVE")
+    )
+    huggingface_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("huggingface_api_key", "HUGGINGFACE_API_KEY")
+    )
+    # Hugging Face's OpenAI-compatible router (Inference Providers); point it elsewhere to test.
+    huggingface_base_url: str = Field(
+        default="https://router.huggingface.co/v1",
+        validation_alias=_also("huggingface_base_url", "HUGGINGFACE_BASE_URL"),
+    )
+    huggingface_model: str = Field(
+        default="meta-llama/Llama-3.1-8B-Instruct",
+        validation_alias=_also("huggingface_model", "HUGGINGFACE_MODEL"),
+    )
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-3-5-haiku-latest"
     gemini_api_key: SecretStr | None = None
@@ -61,6 +103,30 @@ class LLMSettings(BaseModel):
         if isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
         return value
+
+    @field_validator("ollama_base_url")
+    @classmethod
+    def _ollama_url(cls, value: str) -> str:
+        """Reads ``OLLAMA_HOST`` as Ollama itself does: without a scheme it is http, and a bare host
+        gets port 11434 (``0.0.0.0:11434``, ``gpu-box`` → ``http://gpu-box:11434``)."""
+        value = value.strip()
+        if "://" in value:
+            return value
+        host = value or "127.0.0.1"
+        return f"http://{host}" if urlsplit(f"//{host}").port else f"http://{host}:11434"
+
+    @model_validator(mode="after")
+    def _api02_chain(self) -> LLMSettings:
+        """API 02's chain (see the class docstring) where no chain is named; a named chain is kept,
+        but one naming ``huggingface`` without its key is refused rather than failing every question."""
+        if "providers" not in self.model_fields_set and (
+            "ollama_base_url" in self.model_fields_set or self.huggingface_api_key
+        ):
+            with_key: list[GeneratorProvider] = ["ollama", "huggingface", "extractive"]
+            self.providers = with_key if self.huggingface_api_key else ["ollama", "extractive"]
+        if "huggingface" in self.providers and not self.huggingface_api_key:
+            raise ValueError("the huggingface provider needs HUGGINGFACE_API_KEY (LLM__HUGGINGFACE_API_KEY)")
+        return self
 
 
 class AnswerSettings(BaseModel):
@@ -143,6 +209,26 @@ class AuthSettings(BaseModel):
         return value
 
 
+class WorkflowSettings(BaseModel):
+    """API 02's workflows on the procrastinate task queue (``ragplatform/workflows/queue.py``)."""
+
+    # inprocess: ragserve runs a worker in its own process (make run); none: only separate
+    # ``ragplatform worker`` processes run workflows (several replicas, workers on other machines)
+    worker: Literal["inprocess", "none"] = "inprocess"
+    concurrency: int = Field(default=1, ge=1, le=32)  # runs one worker executes at once
+    heartbeat_s: float = Field(default=5.0, gt=0, le=300)
+    # a worker silent this long is dead: its running jobs are retried (or failed)
+    stalled_after_s: float = Field(default=30.0, gt=0, le=3600)
+    recover_every_s: float = Field(default=10.0, gt=0, le=3600)
+    max_attempts: int = Field(default=2, ge=1, le=10)  # runs of one workflow run, retries included
+
+    @model_validator(mode="after")
+    def _heartbeat_below_stall(self) -> WorkflowSettings:
+        if self.heartbeat_s >= self.stalled_after_s:
+            raise ValueError("workflows.heartbeat_s must be below workflows.stalled_after_s")
+        return self
+
+
 class ConsoleSettings(BaseModel):
     """The Streamlit admin console (``console/``): where it listens and which API it drives."""
 
@@ -154,6 +240,53 @@ class ConsoleSettings(BaseModel):
     api_timeout_s: float = Field(default=10.0, gt=0)
     # The MLflow UI that index versions link to (``make mlflow-ui``).
     mlflow_ui_url: str = "http://127.0.0.1:5000"
+
+
+class LeadSettings(BaseModel):
+    """Leads (API 02): when one counts as qualified, and whether ``lead_agent`` asks the LLM."""
+
+    # A new lead whose qualification scores at least this becomes "qualified" and admins are notified.
+    qualified_score: int = Field(default=60, ge=0, le=100)
+    # lead_agent and the qualify_leads workflow ask the configured LLM (rules when it answers unusably,
+    # or when the generator chain holds none); false: always the rules. Creation always uses the rules.
+    use_llm: bool = True
+
+
+class StripeSettings(BaseModel):
+    """Stripe payments (API 02), read under the document's names (``STRIPE_API_KEY``, ...) or as
+    ``STRIPE__API_KEY``. Without an API key, payments answer 503 naming what to set."""
+
+    api_key: SecretStr | None = Field(default=None, validation_alias=_also("api_key", "STRIPE_API_KEY"))
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=_also("webhook_secret", "STRIPE_WEBHOOK_SECRET")
+    )
+    # The price a checkout uses when the request names none.
+    price_id: str | None = Field(default=None, validation_alias=_also("price_id", "STRIPE_PRICE_ID"))
+    mode: Literal["subscription", "payment"] = Field(
+        default="subscription", validation_alias=_also("mode", "STRIPE_MODE")
+    )
+    success_url: str | None = Field(default=None, validation_alias=_also("success_url", "STRIPE_SUCCESS_URL"))
+    cancel_url: str | None = Field(default=None, validation_alias=_also("cancel_url", "STRIPE_CANCEL_URL"))
+    # Stripe's API; point it elsewhere only for a stand-in (tests, a local mock server).
+    api_base: str = Field(
+        default="https://api.stripe.com", validation_alias=_also("api_base", "STRIPE_API_BASE")
+    )
+    # How old a signed webhook may be before it is refused as a replay (Stripe's default, 5 minutes).
+    webhook_tolerance_s: int = Field(
+        default=300,
+        ge=1,
+        le=24 * 3600,
+        validation_alias=_also("webhook_tolerance_s", "STRIPE_WEBHOOK_TOLERANCE_S"),
+    )
+    timeout_s: float = Field(default=30.0, gt=0, validation_alias=_also("timeout_s", "STRIPE_TIMEOUT_S"))
+
+
+class AnalyticsSettings(BaseModel):
+    """API 02's analytics (``ragplatform/analytics``): the period asked when none is given, and the
+    longest one may ask (a daily trend over it has that many points)."""
+
+    default_days: int = Field(default=30, ge=1, le=3660)
+    max_span_days: int = Field(default=366, ge=1, le=3660)
 
 
 class Settings(BaseSettings):
@@ -187,6 +320,28 @@ class Settings(BaseSettings):
     documents: DocumentSettings = DocumentSettings()
     auth: AuthSettings = AuthSettings()
     console: ConsoleSettings = ConsoleSettings()
+    workflows: WorkflowSettings = WorkflowSettings()
+    stripe: StripeSettings = StripeSettings()
+    leads: LeadSettings = LeadSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Each plain name right after the ``SECTION__FIELD`` names of the same origin: the
+        environment before ``.env``, and within each the nested spelling first."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        for source in (env_settings, dotenv_settings):
+            sources.append(source)
+            if isinstance(source, EnvSettingsSource):
+                sources.append(PlainEnvNames(settings_cls, source))
+        return (*sources, file_secret_settings)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
@@ -227,6 +382,42 @@ class Settings(BaseSettings):
     @property
     def mlflow_artifact_root(self) -> Path:
         return (self.data_dir / "mlartifacts").resolve()
+
+
+def plain_env_names(settings_cls: type[BaseSettings] = Settings) -> dict[str, tuple[str, str]]:
+    """Top-level variables that set a field of a nested section, e.g. ``OLLAMA_HOST`` →
+    ``("llm", "ollama_base_url")``: the upper-case choices of a nested field's ``validation_alias``."""
+    names: dict[str, tuple[str, str]] = {}
+    for section, field in settings_cls.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for name, sub in model.model_fields.items():
+            if isinstance(sub.validation_alias, AliasChoices):
+                for choice in sub.validation_alias.choices:
+                    if isinstance(choice, str) and choice.isupper():
+                        names[choice] = (section, name)
+    return names
+
+
+class PlainEnvNames(PydanticBaseSettingsSource):
+    """The ``plain_env_names`` that ``source`` (the environment or ``.env``) holds, nested under their
+    section; an empty value counts as unset."""
+
+    def __init__(self, settings_cls: type[BaseSettings], source: EnvSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads whole sections
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, dict[str, Any]] = {}
+        for name, (section, field) in plain_env_names(self.settings_cls).items():
+            value = self.source.env_vars.get(name if self.source.case_sensitive else name.lower())
+            if value:
+                values.setdefault(section, {})[field] = value
+        return values
 
 
 @lru_cache

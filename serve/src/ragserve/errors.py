@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 STATUS: list[tuple[type[errors.RagPlatformError], int]] = [
     (errors.UnsupportedMedia, 415),
     (errors.TooLarge, 413),
+    (errors.BadRequest, 400),
     (errors.InvalidInput, 422),
     (errors.NotFound, 404),
     (errors.PromotionRefused, 409),

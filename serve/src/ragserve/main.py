@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from ragplatform import __version__
 from ragplatform.accounts import oidc
 from ragplatform.factory import Platform, apply_offline_env, build_platform
 from ragplatform.settings import Settings
+from ragplatform.workflows.queue import run_worker
 from ragserve import errors
 from ragserve.accounts_documents import accounts, chat, documents, metrics
 from ragserve.admin import documents as admin_documents
@@ -29,9 +31,13 @@ from ragserve.admin import indexes as admin_indexes
 from ragserve.admin import metrics as admin_metrics
 from ragserve.admin import playground as admin_playground
 from ragserve.admin import sessions as admin_sessions
+from ragserve.agents import analytics as agents_analytics
 from ragserve.agents import channels as agents_channels
 from ragserve.agents import invoke as agents_invoke
+from ragserve.agents import leads as agents_leads
 from ragserve.agents import notifications as agents_notifications
+from ragserve.agents import payments as agents_payments
+from ragserve.agents import workflows as agents_workflows
 from ragserve.auth import ensure_admin
 from ragserve.body_guard import BodyGuard
 from ragserve.cors import cors_origins
@@ -65,7 +71,12 @@ ROUTERS = (
     v1_model.router,
     internal.router,  # API 05
     agents_notifications.router,
+    agents_payments.router,
+    agents_workflows.router,
+    agents_workflows.socket_router,
     agents_channels.router,
+    agents_analytics.router,
+    agents_leads.router,
     agents_invoke.router,  # API 02
     admin_indexes.router,  # index lifecycle for admins (console)
     admin_metrics.router,
@@ -103,6 +114,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         events_ready = asyncio.Event()
         events_listener = asyncio.create_task(p.events.listen(topics.deliver, events_ready), name="events")
         await asyncio.wait_for(events_ready.wait(), timeout=EVENTS_READY_S)
+        worker = None
+        if p.settings.workflows.worker == "inprocess":
+            worker = asyncio.create_task(
+                run_worker(p, name=f"ragserve-{os.getpid()}"), name="workflow-worker"
+            )
         to_thread.current_default_thread_limiter().total_tokens = p.settings.serve.threads
         await run_in_threadpool(ensure_admin, p)
         await run_in_threadpool(warm_up, p)
@@ -115,9 +131,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             yield
         finally:
             p.answers.on_unanswered.remove(hook)
-            events_listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await events_listener
+            for task in (worker, events_listener):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
             await hub.stop()
             p.serving.stop()
             if owned:

@@ -28,14 +28,20 @@ class EchoAgent:
 
 
 def test_default_registry_lists_the_built_agents() -> None:
-    assert default_registry().names() == ["chat_agent", "search_agent", "summary_agent"]
+    assert default_registry().names() == [
+        "chat_agent",
+        "search_agent",
+        "summary_agent",
+        "lead_agent",
+        "faq_agent",
+    ]
 
 
 def test_unknown_agent_names_the_known_ones() -> None:
     with pytest.raises(BadAgentRequest) as info:
-        default_registry().get("lead_agent")
-    assert "lead_agent" in info.value.message
-    assert "chat_agent, search_agent, summary_agent" in info.value.message
+        default_registry().get("weather_agent")
+    assert "weather_agent" in info.value.message
+    assert "chat_agent, search_agent, summary_agent, lead_agent, faq_agent" in info.value.message
     assert info.value.field == "agent_type"
 
 

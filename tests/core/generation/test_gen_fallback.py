@@ -133,7 +133,7 @@ def test_fallback_is_a_generator() -> None:
 
 
 def test_provider_keys_and_chain_parsing() -> None:
-    assert PROVIDER_KEYS == ("local", "openai", "ollama", "anthropic", "gemini", "extractive")
+    assert PROVIDER_KEYS == ("local", "openai", "ollama", "anthropic", "gemini", "huggingface", "extractive")
     assert parse_provider_chain(" OpenAI, local ,extractive") == ("openai", "local", "extractive")
     assert parse_provider_chain(["gemini"]) == ("gemini",)
     with pytest.raises(InvalidInput, match="unknown generator 'gpt'; allowed: local, openai"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from ragplatform.generation.anthropic import AnthropicGenerator
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
 from ragplatform.generation.gemini import GeminiGenerator
 from ragplatform.generation.httpstream import make_client, open_stream
+from ragplatform.generation.huggingface import HuggingFaceGenerator
 from ragplatform.generation.ollama import OllamaGenerator
 from ragplatform.generation.openai_compat import OpenAICompatGenerator
 from ragplatform.schema import Citation
@@ -179,6 +180,13 @@ PROVIDERS: dict[str, Provider] = {
         auth_header=("x-goog-api-key", "g-test-key"),
     ),
 }
+# Hugging Face's router speaks OpenAI's chat completions; only the address, token and name differ.
+PROVIDERS["huggingface"] = replace(
+    PROVIDERS["openai"],
+    make=lambda url: HuggingFaceGenerator("hf_test", "test-org/test-model", timeout=5, base_url=url + "/v1"),
+    auth_error=Reply(401, "application/json", ['{"error": "Invalid credentials in Authorization header"}']),
+    auth_header=("authorization", "Bearer hf_test"),
+)
 
 
 @pytest.fixture(params=sorted(PROVIDERS))
@@ -370,6 +378,8 @@ def test_gemini_blocked_prompt_is_backend_unavailable(
     [
         lambda: OpenAICompatGenerator("localhost:8000/v1", None, "m"),
         lambda: OllamaGenerator("ftp://x", "m"),
+        lambda: OllamaGenerator("http://x", "m", temperature=2.5),
+        lambda: HuggingFaceGenerator("", "m"),
         lambda: OpenAICompatGenerator("http://x/v1", None, "m", timeout=0),
     ],
 )

@@ -352,6 +352,40 @@ class InjectionTest(_Base):
             session_store.list_sessions(user_id=operator)
 
 
+class ActivityTest(_Base):
+    """``count_active_sessions``: sessions with a message inside each half-open window."""
+
+    def test_counts_per_window_and_owner(self, session_store: SessionStore) -> None:
+        before = datetime.now(UTC) - timedelta(seconds=1)
+        a1, a2, b1 = (session_store.create_session(u) for u in ("alice", "alice", "bob"))
+        session_store.create_session("alice")  # no message: never active
+        first = session_store.add_message(a1.id, "user", "one")
+        session_store.add_message(a1.id, "assistant", "two")
+        session_store.add_message(a2.id, "user", "three")
+        last = session_store.add_message(b1.id, "user", "four")
+        after = last.created_at + timedelta(seconds=1)
+        windows = [
+            (before, after),
+            (first.created_at, first.created_at),  # empty
+            (before, first.created_at),  # the end is excluded
+            (first.created_at, last.created_at),  # the start is included, bob's message is not
+            (after, after + timedelta(days=1)),
+        ]
+        assert session_store.count_active_sessions(windows) == [3, 0, 0, 2, 0]
+        assert session_store.count_active_sessions(windows, user_id="alice") == [2, 0, 0, 2, 0]
+        assert session_store.count_active_sessions(windows, user_id="carol") == [0, 0, 0, 0, 0]
+        naive = [(before.replace(tzinfo=None), after.replace(tzinfo=None))]
+        assert session_store.count_active_sessions(naive, user_id="bob") == [1]
+        assert session_store.count_active_sessions([]) == []
+
+    def test_a_window_that_ends_before_it_starts_is_refused(self, session_store: SessionStore) -> None:
+        now = datetime.now(UTC)
+        with pytest.raises(InvalidInput, match="window 1 ends"):
+            session_store.count_active_sessions([(now, now), (now, now - timedelta(seconds=1))])
+        with pytest.raises(InvalidInput):
+            session_store.count_active_sessions([(now, now)], user_id=cast(Any, {"$ne": None}))
+
+
 class HealthTest(_Base):
     def test_health(self, session_store: SessionStore) -> None:
         assert session_store.health()["status"] == "healthy"
@@ -364,6 +398,7 @@ class SessionStoreContract(
     UnansweredQueueTest,
     SessionSearchTest,
     InjectionTest,
+    ActivityTest,
     HealthTest,
 ):
     """Everything a SessionStore must do."""

@@ -41,10 +41,14 @@ def test_the_documents_curl_example(client: httpx.Client, ada: Account) -> None:
         "metadata": {"source": "dashboard"},
     }
     r = client.post("/api/agents/invoke", json=body, headers=ada.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "completed" and r.json()["result"]["prospects"] == []  # Ada has no leads
+    body["agent_type"] = "weather_agent"
+    r = client.post("/api/agents/invoke", json=body, headers=ada.headers)
     assert r.status_code == 400
     error = r.json()
     assert error["code"] == "BAD_REQUEST"
-    assert "lead_agent" in error["error"] and "chat_agent" in error["error"]
+    assert "weather_agent" in error["error"] and "lead_agent" in error["error"]
     assert error["detail"] == error["error"]
     body["agent_type"] = "chat_agent"
     body["input"] = {"question": QUESTION}
@@ -153,6 +157,7 @@ def test_agents_are_listed_with_their_input_schema(client: httpx.Client) -> None
     r = client.get("/api/agents")
     assert r.status_code == 200
     agents = {a["name"]: a for a in r.json()["data"]}
-    assert set(agents) == {"chat_agent", "search_agent", "summary_agent"}
+    assert set(agents) == {"chat_agent", "search_agent", "summary_agent", "lead_agent", "faq_agent"}
+    assert {"lead_id", "query", "lead"} <= set(agents["lead_agent"]["input_schema"]["properties"])
     assert "question" in agents["chat_agent"]["input_schema"]["properties"]
     assert agents["search_agent"]["input_schema"]["properties"]["top_k"]["maximum"] == 100

@@ -17,7 +17,9 @@ from ragplatform.errors import BadAgentRequest, Conflict
 if TYPE_CHECKING:
     from ragplatform.answering.service import AnswerService
     from ragplatform.answering.serving import ServingIndex
+    from ragplatform.content.base import ContentStore
     from ragplatform.documents.service import DocumentService
+    from ragplatform.leads.service import LeadService
     from ragplatform.sessions.base import SessionStore
 
 InputT = TypeVar("InputT", bound=BaseModel)
@@ -34,6 +36,10 @@ class AgentPlatform(Protocol):
     def sessions(self) -> SessionStore: ...
     @property
     def serving(self) -> ServingIndex: ...
+    @property
+    def content(self) -> ContentStore: ...
+    @property
+    def leads(self) -> LeadService: ...
 
 
 @dataclass(frozen=True)

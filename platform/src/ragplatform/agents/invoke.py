@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from ragplatform.agents.base import Agent, AgentContext, AgentPlatform, AgentRegistry
 from ragplatform.agents.chat import ChatAgent
+from ragplatform.agents.faq import FaqAgent
+from ragplatform.agents.lead import LeadAgent
 from ragplatform.agents.search import SearchAgent
 from ragplatform.agents.summary import SummaryAgent
 from ragplatform.content.base import User
@@ -24,7 +26,7 @@ RunStatus = Literal["queued", "running", "completed", "failed"]
 
 def default_registry() -> AgentRegistry:
     """The agents every platform offers."""
-    return AgentRegistry([ChatAgent(), SearchAgent(), SummaryAgent()])
+    return AgentRegistry([ChatAgent(), SearchAgent(), SummaryAgent(), LeadAgent(), FaqAgent()])
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ class AgentService:
         """Runs ``agent_type`` on ``raw_input`` for ``user`` (None: anonymous).
 
         A provider or engine that cannot be reached makes a ``failed`` run, not an exception.
-        Raises BadAgentRequest (unknown agent, input the agent refuses), NotFound (a session or
-        document the caller may not see; no promoted index).
+        Raises BadAgentRequest (unknown agent, input the agent refuses), NotFound (a session,
+        document or lead the caller may not see; no promoted index), PermissionDenied (an agent
+        for admins only, such as ``faq_agent``).
         """
         agent = self.registry.get(agent_type)
         params = validate_input(agent, raw_input)

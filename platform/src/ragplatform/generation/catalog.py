@@ -18,6 +18,7 @@ PROVIDER_NAMES = {
     "ollama": "Ollama",
     "anthropic": "Anthropic",
     "gemini": "Google Gemini",
+    "huggingface": "Hugging Face Inference API",
 }
 
 
@@ -39,6 +40,7 @@ def _model_id(settings: Settings, provider: str) -> str:
         "ollama": llm.ollama_model,
         "anthropic": llm.anthropic_model,
         "gemini": llm.gemini_model,
+        "huggingface": llm.huggingface_model,
     }.get(provider, EXTRACTIVE_MODEL)
 
 

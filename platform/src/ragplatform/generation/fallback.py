@@ -21,7 +21,7 @@ from ragplatform.closing import close_quietly
 from ragplatform.errors import BackendUnavailable, InvalidInput
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
 
-ProviderKey = Literal["local", "openai", "ollama", "anthropic", "gemini", "extractive"]
+ProviderKey = Literal["local", "openai", "ollama", "anthropic", "gemini", "huggingface", "extractive"]
 
 PROVIDER_KEYS: Final[tuple[ProviderKey, ...]] = (
     "local",
@@ -29,6 +29,7 @@ PROVIDER_KEYS: Final[tuple[ProviderKey, ...]] = (
     "ollama",
     "anthropic",
     "gemini",
+    "huggingface",
     "extractive",
 )
 """Names a setting may use for a generator; each generator's ``name`` is its key."""

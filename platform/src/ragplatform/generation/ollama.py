@@ -3,6 +3,8 @@
 Each line is ``{"message": {"content": ...}, "done": false}``; the last has
 ``done: true`` with ``prompt_eval_count`` / ``eval_count``. An ``{"error": ...}``
 line or a stream without the ``done`` line raises ``BackendUnavailable``.
+The request carries ``options.temperature`` (the generator's ``temperature``
+when set, else the request's) and, when set, ``keep_alive``.
 """
 
 from __future__ import annotations
@@ -30,16 +32,20 @@ class OllamaGenerator:
         *,
         context_chars: int = DEFAULT_CONTEXT_CHARS,
         keep_alive: str | None = None,
+        temperature: float | None = None,
         client: httpx.Client | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         if not model:
             raise ValueError("model must not be empty")
+        if temperature is not None and not 0.0 <= temperature <= 2.0:
+            raise ValueError(f"temperature must be between 0 and 2, got {temperature}")
         self.url = base_url.rstrip("/") + "/api/chat"
         self.model = model
         self.context_chars = context_chars
         self.keep_alive = keep_alive
+        self.temperature = temperature
         self._client = client or make_client(timeout)
 
     def close(self) -> None:
@@ -50,7 +56,10 @@ class OllamaGenerator:
             "model": self.model,
             "messages": build_messages(request, context_chars=self.context_chars),
             "stream": True,
-            "options": {"temperature": request.temperature, "num_predict": request.max_tokens},
+            "options": {
+                "temperature": request.temperature if self.temperature is None else self.temperature,
+                "num_predict": request.max_tokens,
+            },
         }
         if self.keep_alive is not None:
             body["keep_alive"] = self.keep_alive

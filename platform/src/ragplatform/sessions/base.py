@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -124,6 +125,15 @@ class SessionStore(Protocol):
         (inclusive, naive = UTC): sessions active in that window (``updated_at >= since`` and
         ``created_at <= until``). Raises InvalidInput for a bad page or a non-string filter.
         """
+        ...
+
+    def count_active_sessions(
+        self, windows: Sequence[tuple[datetime, datetime]], user_id: str | None = None
+    ) -> list[int]:
+        """For each ``[start, end)`` window (naive = UTC), how many sessions (``user_id``'s, or
+        everyone's) have at least one message created in it; in the order of ``windows``.
+        Analytics asks this for a period, the one before and each day or week of a trend.
+        Raises InvalidInput for a window that ends before it starts."""
         ...
 
     def health(self) -> dict[str, Any]: ...

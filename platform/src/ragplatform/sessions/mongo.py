@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +38,13 @@ from ragplatform.sessions.base import (
     SessionSearchResult,
     SessionSummary,
 )
-from ragplatform.sessions.postgres import MAX_ID_LENGTH, check_metadata, check_role, check_text
+from ragplatform.sessions.postgres import (
+    MAX_ID_LENGTH,
+    check_metadata,
+    check_role,
+    check_text,
+    check_windows,
+)
 from ragplatform.timestamps import to_utc
 
 log = logging.getLogger(__name__)
@@ -415,6 +421,20 @@ class MongoSessionStore:
             for d in docs
         ]
         return SessionSearchResult(sessions=sessions, total=total)
+
+    def count_active_sessions(
+        self, windows: Sequence[tuple[datetime, datetime]], user_id: str | None = None
+    ) -> list[int]:
+        """For each ``[start, end)`` window, the sessions (``user_id``'s, or everyone's) with a message
+        created in it: one ``distinct`` per window over the ``created_at`` index (messages carry their
+        session's owner). Raises ``InvalidInput``."""
+        checked = check_windows(windows)
+        owner = self._user_filter(user_id)
+        with _translate():
+            return [
+                len(self._messages.distinct("session_id", {**owner, "created_at": {"$gte": s, "$lt": e}}))
+                for s, e in checked
+            ]
 
     def health(self) -> dict[str, Any]:
         """``{"status": "healthy", "backend": "mongodb", "version": ..., "sessions": n}``; raises ``BackendUnavailable``."""

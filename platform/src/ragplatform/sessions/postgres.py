@@ -53,6 +53,19 @@ def check_text(name: str, value: object, *, allow_empty: bool = False) -> str:
     return value
 
 
+def check_windows(windows: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` windows as aware UTC pairs. Raises InvalidInput for one that ends before it starts."""
+    checked = [(to_utc(start, field="start"), to_utc(end, field="end")) for start, end in windows]
+    for i, (start, end) in enumerate(checked):
+        if end < start:
+            raise InvalidInput(
+                f"window {i} ends ({end.isoformat()}) before it starts ({start.isoformat()})",
+                field="windows",
+                value=i,
+            )
+    return checked
+
+
 def check_metadata(metadata: object) -> dict[str, Any]:
     if metadata is None:
         return {}
@@ -383,6 +396,29 @@ class PostgresSessionStore:
             for r in rows
         ]
         return SessionSearchResult(sessions=sessions, total=int(total))
+
+    def count_active_sessions(
+        self, windows: Sequence[tuple[datetime, datetime]], user_id: str | None = None
+    ) -> list[int]:
+        """For each ``[start, end)`` window, the sessions (``user_id``'s, or everyone's) with a message
+        created in it, in one query. Raises ``InvalidInput``."""
+        checked = check_windows(windows)
+        if user_id is not None:
+            check_text("user_id", user_id)
+        if not checked:
+            return []
+        rows = self._fetch(
+            """
+            SELECT w.i, count(DISTINCT m.session_id) AS n
+            FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) WITH ORDINALITY AS w(s, e, i)
+            LEFT JOIN chat_message m ON m.created_at >= w.s AND m.created_at < w.e
+                AND (%(user)s::text IS NULL
+                     OR m.session_id IN (SELECT id FROM chat_session WHERE user_id = %(user)s))
+            GROUP BY w.i ORDER BY w.i
+            """,
+            {"starts": [s for s, _ in checked], "ends": [e for _, e in checked], "user": user_id},
+        )
+        return [int(r["n"]) for r in rows]
 
     def health(self) -> dict[str, Any]:
         """``{"status": "healthy", "backend": "postgresql", "version": ..., "sessions": n}``; raises ``BackendUnavailable``."""

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ragplatform.errors import BadAgentRequest, InvalidInput, NotFound
+from ragplatform.errors import BadAgentRequest, InvalidInput, NotFound, PermissionDenied, RagPlatformError
 from ragserve.agents.schemas import (
     AgentErrorPublic,
     AgentInvokeCreate,
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api/agents", tags=["agents (API 02)"])
 INVOKE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": AgentErrorPublic, "description": "unknown agent_type, or input its agent refuses"},
     401: {"description": "no or an invalid bearer token"},
+    403: {"model": AgentErrorPublic, "description": "an agent for admins only (faq_agent), called by a user"},
     404: {
         "model": AgentErrorPublic,
         "description": "a session or document the caller may not see (or none such), or no promoted index",
@@ -32,7 +33,7 @@ INVOKE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def agent_error(
-    status: int, code: Literal["BAD_REQUEST", "NOT_FOUND"], exc: NotFound | InvalidInput
+    status: int, code: Literal["BAD_REQUEST", "FORBIDDEN", "NOT_FOUND"], exc: RagPlatformError
 ) -> JSONResponse:
     field = exc.field if isinstance(exc, InvalidInput) else None
     body = AgentErrorPublic(error=exc.message, code=code, detail=exc.message, field=field)
@@ -54,7 +55,9 @@ def agent_error(
         '`{"error", "code": "BAD_REQUEST", "detail", "field"}`; a session or document the caller may '
         "not see answers 404 with `code` `NOT_FOUND`, exactly as if it did not exist. Agents: "
         "`chat_agent` (`question`, `session_id`?), `search_agent` (`query`, `top_k` 1..100, `mode`?), "
-        "`summary_agent` (exactly one of `text`, `session_id`, `document_id`)."
+        "`summary_agent` (exactly one of `text`, `session_id`, `document_id`), `lead_agent` (exactly one of "
+        "`lead_id`, `query`, `lead`; see `GET /api/agents`), `faq_agent` (admins only, else 403 "
+        "`FORBIDDEN`: `limit`, `min_count`, `days`, or `accept`)."
     ),
 )
 def invoke(
@@ -67,6 +70,8 @@ def invoke(
         run = platform.agents.invoke(body.agent_type, body.input, user, metadata)
     except BadAgentRequest as exc:
         return agent_error(400, "BAD_REQUEST", exc)
+    except PermissionDenied as exc:
+        return agent_error(403, "FORBIDDEN", exc)
     except NotFound as exc:
         return agent_error(404, "NOT_FOUND", exc)
     return AgentRunPublic(request_id=run.request_id, status=run.status, result=run.result, error=run.error)

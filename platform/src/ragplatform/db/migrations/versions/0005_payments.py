@@ -40,6 +40,9 @@ def upgrade() -> None:
         sa.Column("stripe_subscription_id", sa.Text, nullable=True, unique=True),
         sa.Column("stripe_checkout_session_id", sa.Text, nullable=True, unique=True),
         sa.Column("metadata", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        # when Stripe created the latest customer.subscription.* event applied: an older one that
+        # arrives later (Stripe does not keep their order) changes nothing
+        sa.Column("last_event_at", TZ, nullable=True),
         sa.Column("created_at", TZ, nullable=False, server_default=NOW),
         sa.Column("updated_at", TZ, nullable=False, server_default=NOW),
         sa.CheckConstraint("final_price >= 0", name="user_subscriptions_price_not_negative"),
