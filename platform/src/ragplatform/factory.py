@@ -28,7 +28,7 @@ from ragplatform.embeddings.base import Embedder
 from ragplatform.embeddings.cache import CachedEmbedder, EmbeddingCache
 from ragplatform.embeddings.query_cache import QueryCachedEmbedder
 from ragplatform.embeddings.resolver import Embedders
-from ragplatform.errors import InvalidInput
+from ragplatform.errors import InvalidInput, RagPlatformError
 from ragplatform.evaluation.gate import GateConfig
 from ragplatform.events import EventBus, make_event_bus
 from ragplatform.files.base import FileStore
@@ -37,6 +37,7 @@ from ragplatform.generation.base import Generator
 from ragplatform.indexing.jobs import BuildJobs
 from ragplatform.indexing.manager import IndexManager
 from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
+from ragplatform.leads.base import Lead
 from ragplatform.leads.capture import LeadCapture
 from ragplatform.leads.service import LeadService
 from ragplatform.leads.store import LeadStore
@@ -372,7 +373,20 @@ class Platform:
                 self.settings.leads,
                 generator=lambda: self.answers.generator,
             )
+            self._leads.on_created.append(self._qualify_by_workflow)
         return self._leads
+
+    def _qualify_by_workflow(self, lead: Lead) -> None:
+        """With an LLM in the generator chain, ``lead_agent``'s LLM qualification of a new lead runs
+        as a ``qualify_leads`` workflow (for the admin account), off the request that made the lead;
+        the rules already scored it. Offline (extractive only) there is nothing more to do."""
+        if not self.settings.leads.use_llm or set(self.settings.llm.providers) <= {"extractive"}:
+            return
+        try:
+            admin = self.content.get_user_by_username(self.settings.admin_username)
+            self.workflows.start("qualify_leads", {"lead_ids": [lead.id]}, admin, run_async=True)
+        except RagPlatformError:
+            log.warning("could not queue the qualification of lead %s", lead.id, exc_info=True)
 
     @property
     def workflows(self) -> WorkflowService:

@@ -4,6 +4,7 @@ the chat capture, ``lead_agent`` (the document's curl example as written) and ``
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -391,3 +392,36 @@ def test_a_submitted_lead_reaches_its_owner_and_admins_live_and_no_one_else(
         # the hub gave every socket its events at once: whatever Bob was sent is queued before this pong
         reply = exchange(other, {"type": "ping"})
         assert reply == {"type": "pong"}, reply
+
+
+def test_with_an_llm_configured_a_new_lead_is_qualified_again_as_a_workflow(
+    client: httpx.Client, platform: Platform, admin: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(platform.settings.llm, "providers", ["ollama", "extractive"])
+    lead = submit(client, email=f"wf.{tag()}@corp.io", company="Corp", message=HOT_MESSAGE).json()
+
+    def run_for_lead() -> Any:
+        runs, _ = platform.workflows.runs.list(None, workflow_id="qualify_leads", limit=20)
+        for run in runs:
+            if run.inputs.get("lead_ids") == [lead["id"]]:
+                return platform.workflows.runs.get(run.id)
+        return None
+
+    deadline = time.monotonic() + 120
+    while (run := run_for_lead()) is None or not run.finished:
+        assert time.monotonic() < deadline, "no qualify_leads run finished for the new lead"
+        time.sleep(0.2)
+    assert run.status == "completed" and run.outputs == {
+        "qualified": 1, "leads": [{"lead_id": lead["id"], "score": run.outputs["leads"][0]["score"],
+                                   "intent": run.outputs["leads"][0]["intent"]}],
+    }  # fmt: skip
+    analyses = client.get(f"/api/leads/{lead['id']}/analyses", headers=admin.headers).json()
+    assert (
+        len(analyses["data"] if isinstance(analyses, dict) else analyses) == 2
+    )  # the rules', then the workflow's
+
+
+def test_offline_no_workflow_is_queued_for_a_new_lead(client: httpx.Client, platform: Platform) -> None:
+    before = platform.workflows.runs.list(None, workflow_id="qualify_leads")[1]
+    submit(client, email=f"offline.{tag()}@corp.io", message=HOT_MESSAGE)
+    assert platform.workflows.runs.list(None, workflow_id="qualify_leads")[1] == before

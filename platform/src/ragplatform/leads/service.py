@@ -122,6 +122,9 @@ class LeadService:
         self.events = events
         self.settings = settings
         self._generator = generator
+        # run with each new lead, after the rules scored it (the factory queues the LLM's
+        # qualification here as a ``qualify_leads`` workflow when an LLM is configured)
+        self.on_created: list[Callable[[Lead], None]] = []
 
     # -- creation ---------------------------------------------------------------------------------
 
@@ -139,6 +142,8 @@ class LeadService:
         if stored.created:
             self._publish_created(stored.lead)
         analysed = self._qualify(stored.lead, use_llm=False)
+        if stored.created:
+            self._created(analysed.lead)
         if stored.created or viewer.may_read(analysed.lead):
             return Receipt(analysed.lead, analysed.analysis, stored.created)
         return self._echo(checked, viewer, analysed)
@@ -166,7 +171,10 @@ class LeadService:
         stored = self.store.submit(checked, user_id=account, session_id=session_id)
         if stored.created:
             self._publish_created(stored.lead)
-        return self._qualify(stored.lead, use_llm=False).lead
+        lead = self._qualify(stored.lead, use_llm=False).lead
+        if stored.created:
+            self._created(lead)
+        return lead
 
     def set_chat_consent(self, session_id: str, consent: bool, viewer: Viewer) -> ChatConsent:
         """Records whether the visitor of ``session_id`` agreed to be contacted; with consent, an
@@ -305,6 +313,13 @@ class LeadService:
         if analysed.became_qualified:
             self._notify_admins(analysed)
         return replace(analysed, note=result.note)
+
+    def _created(self, lead: Lead) -> None:
+        for hook in list(self.on_created):
+            try:
+                hook(lead)
+            except Exception:  # a hook never fails the submission it follows
+                log.warning("a new-lead hook failed for lead %s", lead.id, exc_info=True)
 
     def _publish_created(self, lead: Lead) -> None:
         self.events.publish(
