@@ -1,5 +1,6 @@
 """Metrics: questions per day, latency p50/p95, unanswered rate and top questions over a date range,
-and the figures of one session."""
+the business analytics over the same range (leads, conversations, conversion, revenue, against the
+period before, and their trends per day or week), and the figures of one session."""
 
 from __future__ import annotations
 
@@ -7,12 +8,104 @@ from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from ragconsole import calls, session
-from ragconsole.formatting import ms, percent
+from ragconsole.formatting import change, ms, percent
+from ragplatform.client import Aggregation, AnalyticsOverviewPublic, KpiPublic, TrendMetric
 
 PAGE = "metrics"
+AGGREGATIONS: tuple[Aggregation, ...] = ("daily", "weekly")
+TRENDS: dict[TrendMetric, str] = {
+    "leads": "Leads",
+    "conversations": "Active conversations",
+    "revenue": "Revenue",
+}
 api = session.client()
+
+
+def kpi(
+    column: DeltaGenerator, label: str, shown: str | int | float, figure: KpiPublic, days: int, meaning: str
+) -> None:
+    """One figure with its change (%) against the ``days`` before the range: grey and without an
+    arrow when nothing changed, left out when there is nothing to compare with."""
+    delta = change(figure.change)
+    column.metric(
+        label,
+        shown,
+        delta,
+        delta_color="off" if figure.change == 0 else "normal",
+        delta_arrow="off" if figure.change == 0 else "auto",
+        delta_description=f"vs the {days} days before" if delta is not None else None,
+        help=meaning,
+    )
+
+
+def kpis(overview: AnalyticsOverviewPublic, days: int) -> None:
+    leads, conversations, conversion, revenue = st.columns(4)
+    kpi(leads, "Leads", overview.total_leads.value, overview.total_leads, days, "leads created in the range")
+    kpi(
+        conversations,
+        "Active conversations",
+        overview.active_conversations.value,
+        overview.active_conversations,
+        days,
+        "sessions with a message in the range",
+    )
+    kpi(
+        conversion,
+        "Conversion rate",
+        f"{overview.conversion_rate.value:.1f}%",
+        overview.conversion_rate,
+        days,
+        "the range's leads that converted (status converted, or a paid subscription or payment)",
+    )
+    kpi(
+        revenue,
+        "Revenue",
+        f"{overview.total_revenue.value:,.2f}",
+        overview.total_revenue,
+        days,
+        "paid for the subscriptions and payments started in the range",
+    )
+
+
+def trend_chart(metric: TrendMetric, aggregation: Aggregation, since: datetime, until: datetime) -> None:
+    points = calls.attempt(api.analytics_trends, metric, aggregation, since, until)
+    if points is None:
+        return
+    name = TRENDS[metric]
+    frame = pd.DataFrame(
+        [{"period": pd.Timestamp(p.date), name: p.value} for p in points], columns=["period", name]
+    )
+    if metric == "conversations":
+        st.line_chart(frame, x="period", y=name)
+    else:
+        st.bar_chart(frame, x="period", y=name)
+
+
+def analytics(since: datetime, until: datetime) -> None:
+    """The range's business figures against the period before, and their trends (the range's end
+    is excluded: ``until`` is the day after "To")."""
+    st.subheader("Analytics")
+    chosen = st.segmented_control(
+        "Trends per",
+        AGGREGATIONS,
+        format_func=lambda a: "day" if a == "daily" else "week",
+        default="daily",
+        required=True,
+        key=f"{PAGE}_aggregation",
+    )
+    aggregation: Aggregation = chosen or "daily"
+    overview = calls.attempt(api.analytics_overview, since, until)
+    if overview is None:
+        return
+    kpis(overview, (until - since).days)
+    for column, metric in zip(st.columns(len(TRENDS)), TRENDS, strict=True):
+        with column:
+            st.markdown(f"**{TRENDS[metric]} per {'day' if aggregation == 'daily' else 'week'}**")
+            trend_chart(metric, aggregation, since, until)
+
 
 st.title("Metrics")
 today = datetime.now(UTC).date()
@@ -75,6 +168,8 @@ with top:
         )
     else:
         st.caption("No questions in this range.")
+
+analytics(since, until)
 
 st.subheader("One session")
 recent = calls.fetch(api.search_sessions, date_from=date_from, date_to=date_to, limit=50)

@@ -6,6 +6,7 @@ An API that is down, slow or refusing never shows a traceback:
   shows the message and stops the page.
 - ``attempt`` is for an action (a button): on failure it shows the message and returns None;
   the rest of the page still renders. ``perform`` is the same for calls that return nothing.
+- ``quietly`` is for an extra that may go missing (the unread badge): None, and nothing shown.
 - ``FieldErrors`` puts a 422's messages under the form fields they name.
 
 A 401 (expired or invalid token) signs the admin out with a notice on the sign-in page.
@@ -76,6 +77,15 @@ def attempt(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None
         return call(*args, **kwargs)
     except ApiError as exc:
         show(exc)
+        return None
+
+
+def quietly(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """``call(*args, **kwargs)``; on an API error, None and nothing shown: for extras around a page
+    (a badge in the navigation) whose own page reports the error."""
+    try:
+        return call(*args, **kwargs)
+    except ApiError:
         return None
 
 

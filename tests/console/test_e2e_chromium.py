@@ -2,14 +2,15 @@
 127.0.0.1, headless, usage stats off) in front of a live ragserve, driven by Playwright through
 Debian's ``chromium`` (Playwright cannot download browsers here).
 
-Signs in, adds an FAQ item, asks its question in the playground and sees the FAQ answer, promotes a
-version, and saves a screenshot of every page: under ``$CONSOLE_E2E_ARTIFACTS`` when set, else in
+Signs in, adds an FAQ item, asks its question in the playground and sees the FAQ answer, follows a
+rebuild workflow's steps live to its end, promotes a version, and saves a screenshot of every page: under ``$CONSOLE_E2E_ARTIFACTS`` when set, else in
 pytest's tmp folder; each path is recorded as a test property (JUnit XML) and printed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -188,6 +189,7 @@ def test_sign_in_add_faq_ask_it_and_promote_in_chromium(
             shoot(page, "sessions")
             open_page(page, "Metrics")
             expect(page.get_by_text("Questions per day")).to_be_visible()
+            expect(page.get_by_text("Leads per day")).to_be_visible()
             shoot(page, "metrics")
 
             # promote a version, confirming, and see the gate's verdict
@@ -202,6 +204,20 @@ def test_sign_in_add_faq_ask_it_and_promote_in_chromium(
             expect(page.get_by_text("verdict: promoted")).to_be_visible()
             assert next(v.version for v in api.list_indexes() if v.is_production) == spare_version
             shoot(page, "indexes")
+
+            # a rebuild started on the Workflows page reports its steps without a click until it ends
+            open_page(page, "Workflows")
+            page.get_by_text("Promote the new version through the gate").click()  # build only
+            page.get_by_role("button", name="Start").click()
+            expect(page.get_by_text("promote: completed 100%")).to_be_visible()
+            expect(page.get_by_role("button", name="Done")).to_be_visible()
+            expect(page.get_by_text("not promoted")).to_be_visible()
+            shoot(page, "workflows")
+            open_page(page, "Leads")
+            shoot(page, "leads")
+            page.get_by_role("link", name=re.compile(r"^Notifications")).click()
+            expect(page.get_by_role("heading", name="Notifications", exact=True)).to_be_visible()
+            shoot(page, "notifications")
         finally:
             browser.close()
             if next(v.version for v in api.list_indexes() if v.is_production) != before:

@@ -84,3 +84,30 @@ def test_metrics_refuse_a_backwards_range(admin_token: str) -> None:
     at.date_input(key="metrics_to").set_value(today - timedelta(days=3)).run()
     assert not at.exception
     assert "starts before it ends" in at.error[0].value
+
+
+def test_metrics_analytics_kpis_and_trends_follow_a_new_lead(admin_token: str, api: RagClient) -> None:
+    today = datetime.now(UTC).date()
+    since = datetime.combine(today - timedelta(days=13), time.min, tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+    api.create_lead(f"analytics.{uuid.uuid4().hex[:8]}@corp.io", consent=True)
+    at = open_page(console(admin_token), "metrics")
+    assert_clean(at)
+    overview = api.analytics_overview(since, until)
+    assert overview.total_leads.value >= 1
+    leads = next(m for m in at.metric if m.label == "Leads")
+    assert leads.value == str(overview.total_leads.value)
+    change = overview.total_leads.change
+    assert leads.delta == ("" if change is None else "0.0%" if change == 0 else f"{change:+.1f}%")
+    assert metric(at, "Active conversations") == str(overview.active_conversations.value)
+    assert metric(at, "Conversion rate") == f"{overview.conversion_rate.value:.1f}%"
+    assert metric(at, "Revenue") == f"{overview.total_revenue.value:,.2f}"
+    charts = len(at.get("vega_lite_chart"))
+    assert charts >= 6, "three charts of questions, three of analytics"
+
+    at.segmented_control(key="metrics_aggregation").set_value("weekly").run()
+    assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == charts
+    assert "**Leads per week**" in page_text(at)
+    weekly = api.analytics_trends("leads", "weekly", since, until)
+    assert sum(p.value for p in weekly) == overview.total_leads.value

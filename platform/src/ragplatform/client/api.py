@@ -2,7 +2,7 @@
 
 Every method returns pydantic models (``ragplatform.client.models``) and raises the
 ``ragplatform.client.errors`` tree: ``AuthError`` (401/403), ``NotFoundError``,
-``ConflictError``, ``ValidationFailed`` (422, with ``field_errors``) and
+``ConflictError``, ``ValidationFailed`` (422, or a 400 naming its field; with ``field_errors``) and
 ``ApiUnavailable`` (connection refused, timeout, 5xx). Admin methods need a token
 from ``login`` (or one passed in).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -27,7 +27,12 @@ from ragplatform.client.errors import (
     ValidationFailed,
 )
 from ragplatform.client.models import (
+    AgentPublic,
+    AgentRunPublic,
+    Aggregation,
+    AnalyticsOverviewPublic,
     BuildJob,
+    CheckoutSessionPublic,
     DailyMetrics,
     DocumentInfo,
     EmergencyContact,
@@ -36,18 +41,32 @@ from ragplatform.client.models import (
     FaqItem,
     FusionName,
     IndexVersionInfo,
+    LeadAnalysisPublic,
+    LeadConsentPublic,
+    LeadPublic,
+    LeadsPublic,
+    LeadStatus,
     Metrics,
+    NotificationPublic,
+    NotificationsPublic,
     Overview,
     PlaygroundResult,
     PromotionOutcome,
     SearchModeName,
     SessionMetrics,
     SessionPage,
+    SubscriptionsPublic,
     TopQuestion,
     Transcript,
+    TrendMetric,
+    TrendPointPublic,
     UnansweredItem,
     UnansweredPage,
     UploadOutcome,
+    WorkflowPublic,
+    WorkflowRunDetailPublic,
+    WorkflowRunPublic,
+    WorkflowRunsPublic,
 )
 
 M = TypeVar("M")
@@ -87,6 +106,15 @@ def _day(value: date | datetime | None) -> str | None:
     if value is None:
         return None
     return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
+def _instant(value: date | datetime | None) -> str | None:
+    """A time parameter as ISO 8601; a day is its start (00:00 UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min, tzinfo=UTC)
+    return value.isoformat()
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,12 +190,17 @@ class RagClient:
     def _error(self, response: httpx.Response) -> ApiError:
         code = response.status_code
         try:
-            detail: Any = response.json().get("detail", response.text)
+            body: Any = response.json()
+            detail: Any = body.get("detail", response.text)
+            field = body.get("field")
         except (ValueError, AttributeError):
-            detail = response.text
+            detail, field = response.text, None
         if code >= 500:
             text = detail if isinstance(detail, str) and detail else response.reason_phrase
             return ApiUnavailable(code, f"the API at {self.base_url} failed ({code}): {text}")
+        named = isinstance(field, str) and bool(field) and isinstance(detail, str)
+        if code in (400, 422) and named:  # the platform's InvalidInput: one sentence and its field
+            return ValidationFailed(code, detail, {str(field).removeprefix("body."): detail})
         if code == 422:
             summary, fields = _field_errors(detail)
             return ValidationFailed(code, summary, fields)
@@ -539,3 +572,207 @@ class RagClient:
             "POST", "/api/admin/playground", json=body, timeout=max(self.timeout, SLOW_TIMEOUT_S)
         )
         return PlaygroundResult.model_validate(data)
+
+    # -- agents and workflows (API 02) ------------------------------------------------------
+
+    def list_agents(self) -> list[AgentPublic]:
+        """The agents ``invoke_agent`` runs, each with the JSON schema of its input."""
+        body = self._request("GET", "/api/agents")
+        result: list[AgentPublic] = self._as(list[AgentPublic], body["data"])
+        return result
+
+    def invoke_agent(
+        self,
+        agent_type: str,
+        input: Mapping[str, Any] | None = None,  # noqa: A002 - the API's field name
+        *,
+        user_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> AgentRunPublic:
+        """Runs one agent for the signed-in caller and waits for its answer (``completed`` with a
+        ``result``, or ``failed`` with an ``error``). Raises ValidationFailed (400, naming the field)
+        for an unknown agent or refused input, AuthError for an admin-only agent, NotFoundError for
+        a session or document the caller may not see."""
+        body = _drop_none(
+            {
+                "agent_type": agent_type,
+                "input": dict(input or {}),
+                "user_id": user_id,
+                "metadata": dict(metadata) if metadata is not None else None,
+            }
+        )
+        data = self._request(
+            "POST", "/api/agents/invoke", json=body, timeout=max(self.timeout, SLOW_TIMEOUT_S)
+        )
+        return AgentRunPublic.model_validate(data)
+
+    def list_workflows(self) -> list[WorkflowPublic]:
+        """The workflows ``execute_workflow`` starts, with their steps and the schema of their inputs."""
+        body = self._request("GET", "/api/agents/workflows")
+        result: list[WorkflowPublic] = self._as(list[WorkflowPublic], body["data"])
+        return result
+
+    def execute_workflow(
+        self,
+        workflow_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        user_id: str | None = None,
+        run_async: bool = False,
+    ) -> WorkflowRunPublic:
+        """Starts a workflow. ``run_async=True`` answers at once with status ``queued``: follow it with
+        ``workflow_run``. Otherwise the call waits for the finished run (``completed`` with ``outputs``
+        or ``failed`` with ``error``), for up to ``GATE_TIMEOUT_S``. Raises ValidationFailed (400,
+        naming the field) for an unknown workflow or refused inputs, AuthError for an admin-only one."""
+        body = _drop_none(
+            {"workflow_id": workflow_id, "inputs": dict(inputs or {}), "user_id": user_id, "async": run_async}
+        )
+        wait = self.timeout if run_async else max(self.timeout, GATE_TIMEOUT_S)
+        data = self._request("POST", "/api/agents/workflows/execute", json=body, timeout=wait)
+        return WorkflowRunPublic.model_validate(data)
+
+    def workflow_runs(
+        self, limit: int = 50, offset: int = 0, workflow_id: str | None = None
+    ) -> WorkflowRunsPublic:
+        """Runs newest first: the caller's own, every user's for an admin."""
+        params = {"limit": limit, "offset": offset, "workflow_id": workflow_id}
+        data = self._request("GET", "/api/agents/workflows/runs", params=params)
+        return WorkflowRunsPublic.model_validate(data)
+
+    def workflow_run(self, run_id: str) -> WorkflowRunDetailPublic:
+        """One run with its inputs and steps (poll it while it runs). Raises NotFoundError."""
+        data = self._request("GET", f"/api/agents/workflows/runs/{run_id}")
+        return WorkflowRunDetailPublic.model_validate(data)
+
+    # -- notifications (API 02) -------------------------------------------------------------
+
+    def notifications(
+        self, unread_only: bool = False, limit: int = 50, offset: int = 0
+    ) -> NotificationsPublic:
+        """The caller's notifications, newest first; ``unread`` counts the unread ones on every page."""
+        params = {"unread": unread_only, "limit": limit, "skip": offset}
+        return NotificationsPublic.model_validate(self._request("GET", "/api/notifications", params=params))
+
+    def notification(self, notification_id: str) -> NotificationPublic:
+        """Raises NotFoundError for one that is not the caller's."""
+        data = self._request("GET", f"/api/notifications/{notification_id}")
+        return NotificationPublic.model_validate(data)
+
+    def mark_notification_read(self, notification_id: str) -> NotificationPublic:
+        data = self._request("POST", f"/api/notifications/{notification_id}/read")
+        return NotificationPublic.model_validate(data)
+
+    def mark_all_notifications_read(self) -> int:
+        """Marks every notification of the caller read; returns how many were unread."""
+        return int(self._request("POST", "/api/notifications/read-all")["updated"])
+
+    # -- leads (API 02) ---------------------------------------------------------------------
+
+    def create_lead(
+        self, email: str, *, consent: bool, name: str = "", company: str = "", message: str = ""
+    ) -> LeadPublic:
+        """The lead form: stored (and qualified at once) only with ``consent=True``; the same address
+        again merges into its lead. Raises ValidationFailed naming the field."""
+        body = {"email": email, "name": name, "company": company, "message": message, "consent": consent}
+        return LeadPublic.model_validate(self._request("POST", "/api/leads", json=body))
+
+    def leads(
+        self,
+        status: LeadStatus | None = None,
+        min_score: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> LeadsPublic:
+        """Leads newest first, each with its newest qualification: every lead for an admin, the
+        caller's own otherwise. ``min_score``: 0..100."""
+        params = {"status": status, "min_score": min_score, "limit": limit, "skip": offset}
+        return LeadsPublic.model_validate(self._request("GET", "/api/leads", params=params))
+
+    def lead(self, lead_id: str) -> LeadPublic:
+        """One lead with its newest qualification. Raises NotFoundError."""
+        return LeadPublic.model_validate(self._request("GET", f"/api/leads/{lead_id}"))
+
+    def update_lead_status(self, lead_id: str, status: LeadStatus) -> LeadPublic:
+        """Admins only (AuthError otherwise)."""
+        data = self._request("PATCH", f"/api/leads/{lead_id}", json={"status": status})
+        return LeadPublic.model_validate(data)
+
+    def lead_analyses(self, lead_id: str, limit: int = 50) -> list[LeadAnalysisPublic]:
+        """Every qualification of the lead, newest first."""
+        body = self._request("GET", f"/api/leads/{lead_id}/analyses", params={"limit": limit})
+        result: list[LeadAnalysisPublic] = self._as(list[LeadAnalysisPublic], body["data"])
+        return result
+
+    def set_lead_consent(self, session_id: str, consent: bool) -> LeadConsentPublic:
+        """The chat's "you may contact me" box: with consent, the newest e-mail address in the chat
+        becomes a lead. Raises NotFoundError for a session the caller may not see."""
+        body = {"session_id": session_id, "consent": consent}
+        return LeadConsentPublic.model_validate(self._request("POST", "/api/leads/consent", json=body))
+
+    # -- analytics (API 02) -----------------------------------------------------------------
+
+    def analytics_overview(
+        self, start_date: date | datetime | None = None, end_date: date | datetime | None = None
+    ) -> AnalyticsOverviewPublic:
+        """Leads, active conversations, conversion rate and revenue from ``start_date`` up to
+        ``end_date`` (excluded; a day means its 00:00 UTC), each with its change (%) against the
+        period before. Unset: the server's default period ending now."""
+        params = {"start_date": _instant(start_date), "end_date": _instant(end_date)}
+        data = self._request("GET", "/api/analytics/overview", params=params)
+        return AnalyticsOverviewPublic.model_validate(data)
+
+    def analytics_trends(
+        self,
+        metric: TrendMetric,
+        aggregation: Aggregation = "daily",
+        start_date: date | datetime | None = None,
+        end_date: date | datetime | None = None,
+    ) -> list[TrendPointPublic]:
+        """``metric`` per UTC day or ISO week (the point's date is the Monday), oldest first, empty
+        ones as 0. Raises ValidationFailed for an unknown metric or a reversed or too long period."""
+        params = {
+            "metric": metric,
+            "aggregation": aggregation,
+            "start_date": _instant(start_date),
+            "end_date": _instant(end_date),
+        }
+        data = self._request("GET", "/api/analytics/trends", params=params)
+        result: list[TrendPointPublic] = self._as(list[TrendPointPublic], data)
+        return result
+
+    # -- payments (API 02) ------------------------------------------------------------------
+
+    def create_checkout_session(
+        self,
+        price_id: str | None = None,
+        *,
+        mode: Literal["subscription", "payment"] | None = None,
+        success_url: str | None = None,
+        cancel_url: str | None = None,
+        customer_email: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> CheckoutSessionPublic:
+        """A Stripe Checkout Session for the caller (unset fields: the server's STRIPE_* settings);
+        send the buyer to its ``url``. Raises ValidationFailed (400) for a bad price, URL, e-mail or
+        metadata, ApiUnavailable (503) while payments are not configured or Stripe is away."""
+        body = _drop_none(
+            {
+                "price_id": price_id,
+                "mode": mode,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "customer_email": customer_email,
+                "metadata": dict(metadata) if metadata is not None else None,
+            }
+        )
+        data = self._request("POST", "/api/payments/create-checkout-session", json=body)
+        return CheckoutSessionPublic.model_validate(data)
+
+    def subscriptions(
+        self, user_id: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> SubscriptionsPublic:
+        """Subscriptions and payments newest first: the caller's own; an admin's are everyone's, or
+        ``user_id``'s."""
+        params = {"user_id": user_id, "status": status, "limit": limit, "skip": offset}
+        data = self._request("GET", "/api/payments/subscriptions", params=params)
+        return SubscriptionsPublic.model_validate(data)

@@ -4,7 +4,8 @@
     ├── AuthError          401/403: wrong password, expired or invalid token, not an admin
     ├── NotFoundError      404: the thing asked for does not exist (or is not visible)
     ├── ConflictError      409: it exists already, or the change clashes with another one
-    ├── ValidationFailed   422: bad input; ``field_errors`` maps a field name to its message
+    ├── ValidationFailed   422, or a 400 naming its ``field``: bad input; ``field_errors`` maps a
+    │                      field name to its message
     └── ApiUnavailable     connection refused, timeout, or a 5xx: the API cannot answer now
 
 ``str(error)`` is a sentence a person can act on; pages show it as it is.
@@ -35,7 +36,9 @@ class ConflictError(ApiError):
 
 
 class ValidationFailed(ApiError):
-    """422. ``field_errors``: field name (``name``, ``price.0.amount``) → message; ``""`` for the form."""
+    """422 (or a 400 that names its ``field``, as API 02's agents, workflows and payments answer).
+    ``field_errors``: field name (``name``, ``price.0.amount``, ``inputs.top_k``) → message;
+    ``""`` for the form."""
 
     def __init__(self, status: int | None, detail: str, field_errors: dict[str, str] | None = None) -> None:
         super().__init__(status, detail)

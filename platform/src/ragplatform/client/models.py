@@ -2,24 +2,34 @@
 
 The admin routes (``ragserve.admin``) answer with these same models, so the
 client and the server cannot drift apart. Content rows (FAQ items, emergency contacts,
-events) are the platform's own models from ``ragplatform.content.base``.
+events) are the platform's own models from ``ragplatform.content.base``. API 02's answers
+(agents, workflows, notifications, leads, analytics, payments) are mirrored field for field from
+``ragserve.agents.schemas`` and ``leads_schemas`` (the platform cannot import the web layer);
+the API tests check the client against the live server.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ragplatform.analytics.periods import Aggregation
 from ragplatform.content.base import EmergencyContact, Event, EventPrice, FaqItem
+from ragplatform.leads.base import Intent, LeadSource, LeadStatus
 
 __all__ = [
     "AdminDocumentPublic",
     "AdminSessionPublic",
     "AdminSessionsPublic",
+    "AgentPublic",
+    "AgentRunPublic",
+    "Aggregation",
+    "AnalyticsOverviewPublic",
     "BuildJob",
     "BuildJobPublic",
+    "CheckoutSessionPublic",
     "Citation",
     "CitationPublic",
     "DailyMetrics",
@@ -34,8 +44,16 @@ __all__ = [
     "FusionName",
     "IndexVersionInfo",
     "IndexVersionPublic",
+    "KpiPublic",
+    "LeadAnalysisPublic",
+    "LeadConsentPublic",
+    "LeadPublic",
+    "LeadStatus",
+    "LeadsPublic",
     "Message",
     "Metrics",
+    "NotificationPublic",
+    "NotificationsPublic",
     "Overview",
     "OverviewPublic",
     "PlaygroundChunk",
@@ -46,12 +64,16 @@ __all__ = [
     "PlaygroundTimingsPublic",
     "PromotionOutcome",
     "PromotionPublic",
+    "ReasonPublic",
+    "RunStatus",
     "SearchModeName",
     "ServingIndexPublic",
     "ServingIndexSummary",
     "SessionMetrics",
     "SessionPage",
     "SessionSummary",
+    "SubscriptionPublic",
+    "SubscriptionsPublic",
     "Tokens",
     "TopQuestion",
     "TopQuestionPublic",
@@ -59,11 +81,18 @@ __all__ = [
     "TranscriptMessage",
     "TranscriptMessagePublic",
     "TranscriptPublic",
+    "TrendMetric",
+    "TrendPointPublic",
     "UnansweredItem",
     "UnansweredPage",
     "UnansweredQuestionPublic",
     "UnansweredQuestionsPublic",
     "UploadOutcome",
+    "WorkflowPublic",
+    "WorkflowRunDetailPublic",
+    "WorkflowRunPublic",
+    "WorkflowRunsPublic",
+    "WorkflowStepPublic",
 ]
 
 SearchModeName = Literal["dense", "keyword", "hybrid"]
@@ -367,6 +396,197 @@ class PlaygroundPublic(BaseModel):
         description="what the search retrieved, best first (empty for FAQ answers)"
     )
     timings: PlaygroundTimingsPublic
+
+
+# -- API 02: agents and workflows -------------------------------------------------------
+
+RunStatus = Literal["queued", "running", "completed", "failed"]
+TrendMetric = Literal["leads", "conversations", "revenue"]
+
+
+class AgentPublic(BaseModel):
+    name: str
+    description: str
+    input_schema: dict[str, Any] = Field(description="JSON schema of the agent's input")
+
+
+class AgentRunPublic(BaseModel):
+    request_id: str
+    status: RunStatus
+    result: dict[str, Any] | None = Field(default=None, description="present when status is completed")
+    error: str | None = Field(default=None, description="present when status is failed")
+
+
+class WorkflowPublic(BaseModel):
+    workflow_id: str
+    description: str
+    admin_only: bool
+    steps: list[str]
+    input_schema: dict[str, Any]
+
+
+class WorkflowRunPublic(BaseModel):
+    workflow_run_id: str
+    workflow_id: str
+    status: RunStatus
+    outputs: dict[str, Any] | None = Field(default=None, description="present when status is completed")
+    error: str | None = Field(default=None, description="present when status is failed")
+    user_id: str
+    step: str = Field(description="the step running, or the last one run")
+    progress: float = Field(ge=0, le=1, description="the whole run's progress, 0..1")
+    attempts: int = Field(description="times a worker started it (a run whose worker died is retried)")
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    updated_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed")
+
+
+class WorkflowStepPublic(BaseModel):
+    position: int
+    name: str
+    status: RunStatus
+    progress: float = Field(description="the step's progress, 0..1")
+    detail: dict[str, Any] = Field(default_factory=dict, description="what the step noted (version, ...)")
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class WorkflowRunDetailPublic(WorkflowRunPublic):
+    inputs: dict[str, Any]
+    steps: list[WorkflowStepPublic] = Field(description="in the workflow's order, the ones started so far")
+
+
+class WorkflowRunsPublic(BaseModel):
+    data: list[WorkflowRunPublic] = Field(description="newest first")
+    count: int = Field(description="runs matching the filter, on every page")
+
+
+# -- API 02: notifications --------------------------------------------------------------
+
+
+class NotificationPublic(BaseModel):
+    id: str
+    user_id: str
+    notification_type: str = Field(description="what raised it, e.g. unanswered_question")
+    severity: Literal["info", "warning", "error", "success"]
+    title: str
+    message: str
+    read: bool
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    action_url: str | None = Field(default=None, description="where a client can act on it")
+    created_at: datetime
+
+
+class NotificationsPublic(BaseModel):
+    data: list[NotificationPublic] = Field(description="newest first")
+    count: int = Field(description="notifications matching the filter, on every page")
+    unread: int = Field(description="the caller's unread notifications")
+
+
+# -- API 02: leads ----------------------------------------------------------------------
+
+
+class ReasonPublic(BaseModel):
+    rule: str = Field(description='the rule that fired ("work_email", "demo_request", ...), or "llm"')
+    points: int | None = Field(description="what it added to the score (None for an LLM's reason)")
+    detail: str
+
+
+class LeadAnalysisPublic(BaseModel):
+    id: str
+    lead_id: str
+    score: int = Field(ge=0, le=100)
+    intent: Intent
+    next_step: str
+    reasons: list[ReasonPublic]
+    method: str = Field(description='"rules" or "llm:<provider>"')
+    created_at: datetime
+
+
+class LeadPublic(BaseModel):
+    id: str
+    email: str
+    name: str
+    company: str
+    message: str
+    source: LeadSource
+    consent: bool
+    user_id: str | None = Field(description="the account it came through; None for an anonymous visitor")
+    session_id: str | None = Field(description="the chat it came from")
+    status: LeadStatus
+    score: int | None = Field(description="the newest qualification's score")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    analysis: LeadAnalysisPublic | None = Field(default=None, description="the newest qualification")
+
+
+class LeadsPublic(BaseModel):
+    data: list[LeadPublic] = Field(description="newest first")
+    count: int = Field(description="leads matching the filters, on every page")
+
+
+class LeadConsentPublic(BaseModel):
+    session_id: str
+    consent: bool
+    captured: bool = Field(description="an address written earlier in the chat became a lead now")
+    lead: LeadPublic | None = Field(description="that lead, when the caller may read it")
+
+
+# -- API 02: analytics and payments -----------------------------------------------------
+
+
+class KpiPublic(BaseModel):
+    value: int | float = Field(description="the figure for the period asked")
+    change: float | None = Field(
+        description="percent change against the previous period of the same length; "
+        "0.0 when both are 0, null when only the previous one is"
+    )
+
+
+class AnalyticsOverviewPublic(BaseModel):
+    total_leads: KpiPublic = Field(description="leads created in the period")
+    active_conversations: KpiPublic = Field(description="sessions with a message in the period")
+    conversion_rate: KpiPublic = Field(description="percent (0..100) of the period's leads that converted")
+    total_revenue: KpiPublic = Field(description="revenue of the subscriptions started in the period")
+
+
+class TrendPointPublic(BaseModel):
+    date: Annotated[date, Field(description="the UTC day, or the Monday of the ISO week, it counts")]
+    value: int | float
+
+
+class CheckoutSessionPublic(BaseModel):
+    id: str = Field(description="the Checkout Session's id (cs_...)")
+    url: str | None = Field(description="Stripe's hosted checkout page to send the buyer to")
+
+
+class SubscriptionPublic(BaseModel):
+    id: str
+    user_id: str | None = Field(description="the account that paid, when known")
+    customer_email: str | None
+    plan: str = Field(description="the Stripe price paid for")
+    status: str = Field(description="Stripe's subscription status (active, past_due, canceled, ...) or paid")
+    start_date: datetime
+    end_date: datetime | None = Field(description="when it ended or ends (the paid-through date)")
+    final_price: float = Field(description="what was paid, in the currency's major unit")
+    currency: str
+    mode: Literal["subscription", "payment"]
+    stripe_customer_id: str | None
+    stripe_subscription_id: str | None
+    stripe_checkout_session_id: str | None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionsPublic(BaseModel):
+    data: list[SubscriptionPublic] = Field(description="newest first")
+    count: int = Field(description="subscriptions matching the filter, on every page")
 
 
 # -- the names these models had before they followed the template (``XPublic``) ---------------
