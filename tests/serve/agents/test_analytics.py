@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from agents_support import Account, admin_account, exchange, next_of, sign_up, ws_url
+from agents_support import Account, exchange, next_of, ws_url
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -66,21 +66,6 @@ def add_conversation(platform: Platform, owner: str, *days: str) -> str:
         with platform.pool.connection() as conn:
             conn.execute("UPDATE chat_message SET created_at = %s WHERE id = %s", [at(day), message.id])
     return session.id
-
-
-@pytest.fixture
-def alice(client: httpx.Client) -> Account:
-    return sign_up(client, "Alice")
-
-
-@pytest.fixture
-def bob(client: httpx.Client) -> Account:
-    return sign_up(client, "Bob")
-
-
-@pytest.fixture
-def admin(platform: Platform, live_server: LiveServer) -> Account:
-    return admin_account(platform)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from agents_support import Account, admin_account, sign_up
+from agents_support import Account, sign_up
 
 from ragplatform.events import PlatformEvent
 
@@ -26,16 +26,6 @@ HOT_MESSAGE = "We are a team of 40 agents and need pricing and a demo this month
 @pytest.fixture
 def ada(client: httpx.Client) -> Account:
     return sign_up(client, "Ada")
-
-
-@pytest.fixture
-def bob(client: httpx.Client) -> Account:
-    return sign_up(client, "Bob")
-
-
-@pytest.fixture
-def admin(platform: Platform, live_server: LiveServer) -> Account:
-    return admin_account(platform)
 
 
 @pytest.fixture

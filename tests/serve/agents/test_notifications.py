@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from agents_support import Account, admin_account, exchange, next_of, sign_up
+from agents_support import Account, exchange, next_of
 from agents_support import ws_url as channel_url
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -23,21 +23,6 @@ if TYPE_CHECKING:
 
 NONSENSE = "What is the airspeed velocity of an unladen swallow in knots?"
 WS_PATH = "/api/ws/notifications"
-
-
-@pytest.fixture
-def alice(client: httpx.Client) -> Account:
-    return sign_up(client, "Alice")
-
-
-@pytest.fixture
-def bob(client: httpx.Client) -> Account:
-    return sign_up(client, "Bob")
-
-
-@pytest.fixture
-def admin(platform: Platform, live_server: LiveServer) -> Account:
-    return admin_account(platform)
 
 
 def ws_url(live_server: LiveServer, token: str | None = None) -> str:

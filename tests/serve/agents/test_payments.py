@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from agents_support import Account, admin_account, sign_up
+from agents_support import Account
 from pydantic import SecretStr
 from stripe_standin import (
     API_KEY,
@@ -87,21 +87,6 @@ def analytics(platform: Platform) -> Iterator[list[PlatformEvent]]:
     platform.events.hooks.append(hook)
     yield seen
     platform.events.hooks.remove(hook)
-
-
-@pytest.fixture
-def alice(client: httpx.Client) -> Account:
-    return sign_up(client, "Alice")
-
-
-@pytest.fixture
-def bob(client: httpx.Client) -> Account:
-    return sign_up(client, "Bob")
-
-
-@pytest.fixture
-def admin(platform: Platform, live_server: LiveServer) -> Account:
-    return admin_account(platform)
 
 
 def deliver(client: httpx.Client, event: dict[str, Any]) -> httpx.Response:
