@@ -20,14 +20,14 @@ export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR = $(abspath $(wildcard $(VENV)/lib/python3.11/site-packages/llama_index/core/_static/tiktoken_cache))
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run up serve console chromium test test-notebooks lint typecheck bench lab mlflow-ui clean-data
+.PHONY: help install run up serve console chromium media test test-notebooks lint typecheck bench lab mlflow-ui clean-data
 
 help:
 	@echo "make run    set up everything and start the product (API on http://$(HOST):$(PORT), console on :8501)"
 	@echo "make test   set up everything and run the tests"
 	@echo "make test-notebooks   run every notebook on a small slice (part of make test)"
 	@echo "make lab    JupyterLab on notebooks/;  make mlflow-ui   the MLflow UI on http://127.0.0.1:5000"
-	@echo "make serve | console | lint | typecheck | bench | chromium | clean-data"
+	@echo "make serve | console | lint | typecheck | bench | chromium | media | clean-data"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,7 @@ console: install
 	$(BIN)/python console/launch.py --api-url http://$(HOST):$(PORT)
 
 # The API in the foreground and the console beside it; Ctrl-C (or the API exiting) stops both.
-run: up
+run: up media
 	@trap 'kill $$console 2>/dev/null; wait $$console 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/python console/launch.py --api-url http://$(HOST):$(PORT) & console=$$!; \
 	$(BIN)/ragplatform serve --host $(HOST) --port $(PORT)
@@ -68,7 +68,15 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else echo "chromium is missing and installing it needs root: the console's browser test will skip"; fi; }
 
-test: install lint typecheck chromium
+# Debian's programs for images, audio and video (ragplatform/media): OCR, video/audio decoding, speech.
+# Instant when they are installed; as root it installs them; otherwise the media tests skip, and a
+# media request answers 503 naming the package to install.
+media:
+	@command -v tesseract >/dev/null 2>&1 && command -v espeak-ng >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tesseract-ocr espeak-ng ffmpeg; \
+	  else echo "tesseract-ocr, espeak-ng or ffmpeg is missing and installing them needs root: the media tests will skip"; fi; }
+
+test: install lint typecheck chromium media
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbmake notebooks
 

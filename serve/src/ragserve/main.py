@@ -46,10 +46,12 @@ from ragserve.notify import NotificationHub, TopicHub, new_session_notification
 from ragserve.params import QUESTION_LIMIT, apply_limits, check_parameters
 from ragserve.realtime import server as realtime
 from ragserve.sessions_sse import sessions
+from ragserve.v1 import aisuite as v1_aisuite
 from ragserve.v1 import auth as v1_auth
 from ragserve.v1 import chat as v1_chat
 from ragserve.v1 import internal
 from ragserve.v1 import model as v1_model
+from ragserve.v1 import prompt_compiler as v1_prompt_compiler
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ ROUTERS = (
     v1_auth.router,
     v1_chat.router,
     v1_model.router,
+    v1_aisuite.router,
+    v1_prompt_compiler.router,
     internal.router,  # API 05
     agents_notifications.router,
     agents_payments.router,

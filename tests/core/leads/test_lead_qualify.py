@@ -15,11 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generation"))
 from gen_fakes import FakeProvider, Reply, sse, start_fake_provider
 
 from ragplatform.errors import InvalidInput
+from ragplatform.generation.chain import has_llm
 from ragplatform.generation.extractive import ExtractiveGenerator
 from ragplatform.generation.fallback import FallbackGenerator
 from ragplatform.generation.openai_compat import OpenAICompatGenerator
 from ragplatform.leads.base import Conversation, Submission, check_email, email_key, emails_in
-from ragplatform.leads.qualify import has_llm, qualify, rules
+from ragplatform.leads.qualify import qualify, rules
 from ragplatform.leads.service import chat_consent, query_terms
 
 HOT = Submission(

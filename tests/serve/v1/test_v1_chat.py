@@ -29,7 +29,7 @@ def upload(
 
 
 def test_create_and_get_a_chat(client: httpx.Client, alice: SignedIn) -> None:
-    chat = new_chat(client, alice, model_id="gpt-4", model_api_source="openai")
+    chat = new_chat(client, alice, model_id="extractive", model_api_source="local")
     assert set(chat) >= {
         "chat_id",
         "user_id",
@@ -40,8 +40,8 @@ def test_create_and_get_a_chat(client: httpx.Client, alice: SignedIn) -> None:
     }
     assert (chat["user_id"], chat["current_model_id"], chat["current_model_api_source"]) == (
         alice.user.id,
-        "gpt-4",
-        "openai",
+        "extractive",
+        "local",
     )
     assert chat["files"] == [] and str(chat["created_timestamp"]).endswith(("Z", "+00:00"))
     got = client.get(f"/api/v1/chat/{chat['chat_id']}", headers=alice.headers)
@@ -50,7 +50,7 @@ def test_create_and_get_a_chat(client: httpx.Client, alice: SignedIn) -> None:
     default = new_chat(client, alice)  # the chain's first model
     assert (default["current_model_id"], default["current_model_api_source"]) == ("extractive", "extractive")
     r = client.post("/api/v1/chat", json={"model_id": "no-such-model"}, headers=alice.headers)
-    assert r.status_code == 422 and "model_api_source" in r.json()["detail"]
+    assert r.status_code == 400 and "model_api_source" in r.json()["detail"]
     assert r.json()["field"] == "model_api_source"
 
 

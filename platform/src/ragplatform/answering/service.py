@@ -111,12 +111,16 @@ class AnswerService:
         generator: Generator,
         faq: FaqMatcher | None,
         settings: AnswerSettings,
+        chat_generator: Callable[[Session], Generator | None] | None = None,
     ) -> None:
+        """``chat_generator`` picks the generator of a session that names its own model (API 05's
+        chats: ``ModelGenerators.for_chat``); None from it, or no session: ``generator``."""
         self.serving = serving
         self.embedder = embedder
         self.index = index
         self.sessions = sessions
         self.generator = generator
+        self.chat_generator = chat_generator
         self.faq = faq
         self.settings = settings
         self.on_answered: list[AnswerHook] = []  # every answer (metrics)
@@ -150,15 +154,19 @@ class AnswerService:
         """Yields status, content pieces as the generator produces them, then done.
         ``record=False`` runs no hooks (no query log, no notification): trials such as the
         admins' playground. ``may_continue`` decides whether the caller may add to an existing
-        ``session_id`` (NotFound otherwise, before anything is stored); an unknown id starts one."""
+        ``session_id`` (NotFound otherwise, before anything is stored); an unknown id starts one.
+        A session that names its model is answered by that model's generator (``chat_generator``;
+        BadRequest, before anything is stored, when its provider is not configured)."""
         question = self.check_question(question)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        session_id = (
-            self._ensure_session(session_id, user_id, question, session_metadata, may_continue)
-            if persist
-            else (session_id or "")
-        )
+        generator = self.generator
+        if persist:
+            session = self._ensure_session(session_id, user_id, question, session_metadata, may_continue)
+            session_id = session.id
+            generator = (self.chat_generator and self.chat_generator(session)) or generator
+        else:
+            session_id = session_id or ""
         history = self._history(session_id, options) if persist and options.include_history else []
 
         yield AnswerEvent("status", {"stage": "retrieving"})
@@ -210,7 +218,7 @@ class AnswerService:
                 )
                 pieces = []
                 t = time.perf_counter()
-                for piece in self.generator.stream(request, stats):
+                for piece in generator.stream(request, stats):
                     if not pieces:
                         timings["first_token_ms"] = (time.perf_counter() - t) * 1000
                     pieces.append(piece)
@@ -228,7 +236,7 @@ class AnswerService:
             source=source,
             session_id=session_id,
             index_version=served.version.version if served else None,
-            generator=stats.provider or getattr(self.generator, "name", ""),
+            generator=stats.provider or getattr(generator, "name", ""),
             timings={k: round(v, 2) for k, v in timings.items()},
             tokens={"prompt": stats.prompt_tokens, "completion": stats.completion_tokens},
             faq_id=faq.item.id if faq else None,
@@ -359,12 +367,12 @@ class AnswerService:
         question: str,
         metadata: dict[str, Any] | None,
         may_continue: Callable[[Session], bool] | None,
-    ) -> str:
+    ) -> Session:
         if session_id:
             return self.open_session(
                 session_id, user_id, question, metadata, may_continue or (lambda _: True)
-            ).id
-        return self.sessions.create_session(user_id, title=question[:80], metadata=metadata).id
+            )
+        return self.sessions.create_session(user_id, title=question[:80], metadata=metadata)
 
     def _history(self, session_id: str, options: AskOptions) -> list[tuple[str, str]]:
         messages = self.sessions.list_messages(session_id, limit=options.history_turns * 2)

@@ -12,7 +12,10 @@ from ragplatform.schema import Citation
 @dataclass(frozen=True)
 class GenerationRequest:
     """Everything a generator needs. ``contexts`` are the cited passages, best first;
-    ``history`` the conversation so far as (question, answer) pairs, oldest first."""
+    ``history`` the conversation so far as (question, answer) pairs, oldest first.
+    ``conversation``, when given, is a whole chat as (role, content) messages (role ``system``,
+    ``user`` or ``assistant``, the last a ``user`` turn whose text is ``question``): sent as it is,
+    without the passages prompt, as API 05's AI Suite asks."""
 
     question: str
     contexts: Sequence[Citation] = ()
@@ -20,6 +23,7 @@ class GenerationRequest:
     system_prompt: str | None = None
     max_tokens: int = 256
     temperature: float = 0.1
+    conversation: Sequence[tuple[str, str]] = ()
 
 
 @dataclass

@@ -31,7 +31,8 @@ class ModelInfo:
     fallback_order: int
 
 
-def _model_id(settings: Settings, provider: str) -> str:
+def model_id(settings: Settings, provider: str) -> str:
+    """The model a provider of the chain uses (its ``LLM__*_MODEL``)."""
     llm = settings.llm
     if provider == "local":
         return PurePath(llm.local_model_path).stem if llm.local_model_path else LOCAL_MODEL
@@ -47,7 +48,7 @@ def _model_id(settings: Settings, provider: str) -> str:
 def configured_models(settings: Settings) -> list[ModelInfo]:
     return [
         ModelInfo(
-            id=_model_id(settings, provider),
+            id=model_id(settings, provider),
             api_source=provider,
             provider=PROVIDER_NAMES.get(provider, provider),
             default=position == 0,

@@ -127,6 +127,16 @@ def cite(sentence: str, passage: int) -> str:
     return f"{body.rstrip()} [{passage}]{end}"
 
 
+def _passages(request: GenerationRequest) -> Sequence[Citation]:
+    if request.contexts or not request.conversation:
+        return request.contexts
+    earlier = request.conversation[:-1]
+    return [
+        Citation(f"message/{i}", f"message/{i}", role, 1.0, text=content)
+        for i, (role, content) in enumerate(earlier, start=1)
+    ]
+
+
 class ExtractiveGenerator:
     """Answers with the best-matching context sentence(s) and their ``[n]`` citations; no model, no I/O."""
 
@@ -134,8 +144,9 @@ class ExtractiveGenerator:
     model = "bm25-sentences"
 
     def answer(self, request: GenerationRequest) -> str:
-        """The whole answer at once (what ``stream`` yields, joined)."""
-        scored = score_sentences(request.question, request.contexts)
+        """The whole answer at once (what ``stream`` yields, joined). With a ``conversation`` and no
+        contexts, the messages before the question are the passages (``[1]`` the first)."""
+        scored = score_sentences(request.question, _passages(request))
         if not scored or scored[0].score <= 0:
             return I_DONT_KNOW
         best = scored[0]

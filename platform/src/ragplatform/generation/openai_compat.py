@@ -30,7 +30,8 @@ class OpenAICompatGenerator:
 
     ``base_url`` includes the API version prefix, e.g. ``http://localhost:8000/v1``
     (vLLM), ``http://localhost:11434/v1`` (Ollama), ``https://api.groq.com/openai/v1``.
-    ``api_key`` may be ``None`` for servers that need none. Set ``include_usage=False``
+    ``api_key`` may be ``None`` for servers that need none; ``provider`` names it in logs and
+    stats (``groq``, ``aws``) when it is not ``openai``. Set ``include_usage=False``
     for an old server that rejects ``stream_options`` (token counts are then estimated).
     """
 
@@ -46,12 +47,14 @@ class OpenAICompatGenerator:
         context_chars: int = DEFAULT_CONTEXT_CHARS,
         include_usage: bool = True,
         client: httpx.Client | None = None,
+        provider: str | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         if not model:
             raise ValueError("model must not be empty")
         self.url = base_url.rstrip("/") + "/chat/completions"
+        self.name = provider or self.name  # Groq and Bedrock speak this API under their own names
         self.model = model
         self.context_chars = context_chars
         self.include_usage = include_usage

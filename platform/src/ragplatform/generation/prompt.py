@@ -91,9 +91,18 @@ def build_messages(
 ) -> list[ChatMessage]:
     """System prompt, the last ``history_turns`` (question, answer) pairs, then the passages and question.
 
-    ``request.system_prompt`` replaces the default instructions when given.
-    Raises ``ValueError`` when ``context_chars`` is below ``MIN_PASSAGE_CHARS``.
+    ``request.system_prompt`` replaces the default instructions when given; a
+    ``request.conversation`` is sent as it is instead (roles other than system and assistant
+    count as user). Raises ``ValueError`` when ``context_chars`` is below ``MIN_PASSAGE_CHARS``.
     """
+    if request.conversation:
+        return [
+            {
+                "role": "system" if role == "system" else "assistant" if role == "assistant" else "user",
+                "content": content,
+            }
+            for role, content in request.conversation
+        ]
     messages: list[ChatMessage] = [
         {"role": "system", "content": request.system_prompt or DEFAULT_SYSTEM_PROMPT}
     ]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ragplatform.errors import BackendUnavailable
 from ragplatform.generation.base import GenerationRequest, GenerationStats, Generator
+from ragplatform.generation.chain import OFFLINE, has_llm
 from ragplatform.leads.base import (
     INTENTS,
     MAX_NEXT_STEP,
@@ -40,7 +41,6 @@ from ragplatform.settings import LeadSettings
 log = logging.getLogger(__name__)
 
 RULES = "rules"
-OFFLINE = "extractive"  # the generator that is no LLM
 
 FREE_MAIL = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com", "live.com",
@@ -187,12 +187,6 @@ class LlmQualification(BaseModel):
     intent: Intent
     next_step: str = Field(min_length=1, max_length=MAX_NEXT_STEP)
     reasons: list[str] = Field(default_factory=list, max_length=20)
-
-
-def has_llm(generator: Generator) -> bool:
-    """Whether ``generator`` (or a link of its fallback chain) is a model, not the extractive answerer."""
-    chain = getattr(generator, "generators", None) or (generator,)
-    return any(getattr(link, "name", OFFLINE) != OFFLINE for link in chain)
 
 
 def lead_passages(submission: Submission, conversation: Conversation) -> list[Citation]:

@@ -9,7 +9,11 @@ invitation link). The id of an ordinary chat session is not a room: it can be jo
 by whoever may already see that session (its owner, an admin, anyone for an open session).
 Joining gives no access to the session over REST.
 
-Client → server: ``create_room`` {"name"?, "type"?}, ``join_room`` {"room_id"},
+A room (or a v1 chat joined as one) that names its model (``create_room``'s ``model_id`` and
+``model_api_source``, as ``POST /api/v1/chat`` takes them) is answered by that model's provider;
+one whose provider is not configured is refused at creation, naming the setting to add.
+
+Client → server: ``create_room`` {"name"?, "type"?, "model_id"?, "model_api_source"?}, ``join_room`` {"room_id"},
 ``leave_room`` {"room_id"}, ``send_message`` {"room_id", "content"}.
 Server → client: ``room_created``, ``room_joined`` (to the joiner), ``user_joined`` (to the
 others), ``user_left`` (to the room, the leaver included), ``message_received`` (the user's
@@ -34,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from ragplatform.answering.service import Answer, AskOptions
 from ragplatform.content.base import User
 from ragplatform.errors import InvalidInput, NotFound, RagPlatformError
+from ragplatform.generation.providers import choose_chat_model
 from ragplatform.sessions.base import Session
 from ragserve.access import can_see
 from ragserve.body_guard import describe, find_refused
@@ -54,6 +59,8 @@ class CreateRoom(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str | None = Field(default=None, max_length=200)
     type: RoomType = "ai_suite"
+    model_id: str | None = Field(default=None, min_length=1, max_length=200)
+    model_api_source: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class RoomRef(BaseModel):
@@ -100,6 +107,7 @@ def room_info(session: Session) -> dict[str, Any]:
         "type": meta.get("room_type", "ai_suite"),
         "created_at": session.created_at.isoformat(),
         "owner_id": session.user_id,
+        **{key: meta[key] for key in ("model_id", "model_api_source") if meta.get(key)},
     }
 
 
@@ -156,6 +164,11 @@ class RoomsNamespace:
         room_id = str(uuid.uuid4())
         name = (body.name or "").strip() or f"Room {room_id[:8]}"
         meta = {"private": True, "realtime_room": True, "room_type": body.type, "room_name": name}
+        if body.model_id is not None or body.model_api_source is not None:
+            model_id, source = choose_chat_model(
+                self.platform().settings, body.model_id, body.model_api_source
+            )
+            meta |= {"model_id": model_id, "model_api_source": source}
         session = await run_in_threadpool(
             self.platform().sessions.create_session, user.id, name, meta, room_id
         )

@@ -1,7 +1,8 @@
 """``/api/v1/chat`` (API 05): a user's chats, their messages and their files.
 
 A chat is a session (the same one the other dialects see) whose metadata holds
-``model_id`` and ``model_api_source``; it is private to its user (others get 404).
+``model_id`` and ``model_api_source``, which choose the generator of its answers
+(``ragplatform/generation/providers.py``); it is private to its user (others get 404).
 Files uploaded to a chat are ingested into the user's documents with the chat's id,
 so answers in that chat can cite them; deleting the chat deletes them (bytes,
 records and indexed chunks) with its messages.
@@ -17,7 +18,8 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from ragplatform.content.base import DocumentRecord, User
 from ragplatform.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
 from ragplatform.factory import Platform
-from ragplatform.generation.catalog import default_model, find_model
+from ragplatform.generation.catalog import default_model
+from ragplatform.generation.providers import choose_chat_model
 from ragplatform.sessions.base import Session
 from ragserve.access import visible_session
 from ragserve.auth import CurrentUser
@@ -108,23 +110,15 @@ def list_chats(
     response_model=ChatPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Create a chat",
+    responses={400: {"description": "an unknown provider, or one not configured (names the setting)"}},
     description=CREATED_NOTE
     + "`model_id` and `model_api_source` default to the first model of `GET /api/v1/model`; a model "
-    "not in that list needs its `model_api_source`. " + INVALID_NOTE,
+    "not in that list needs its `model_api_source`. The chat's answers (in every dialect and in its "
+    "Socket.IO room) come from that model's provider; one whose provider is not configured is "
+    "refused 400, the `detail` naming the setting to add. " + INVALID_NOTE,
 )
 def create_chat(body: ChatCreate, user: CurrentUser, platform: PlatformDep) -> ChatPublic:
-    model_id, source = default_model(platform.settings)
-    if body.model_id is not None:
-        model_id = body.model_id
-        known = find_model(platform.settings, model_id)
-        if known is None and body.model_api_source is None:
-            raise InvalidInput(
-                f"model {model_id!r} is not one of GET /api/v1/model; send its model_api_source too",
-                field="model_api_source",
-            )
-        source = body.model_api_source or (known.api_source if known else source)
-    elif body.model_api_source is not None:
-        source = body.model_api_source
+    model_id, source = choose_chat_model(platform.settings, body.model_id, body.model_api_source)
     meta = {"private": True, "dialect": "v1", "model_id": model_id, "model_api_source": source}
     session = platform.sessions.create_session(user.id, metadata=meta)
     return _chat(platform, session)
