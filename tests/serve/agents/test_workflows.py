@@ -130,6 +130,26 @@ def test_a_failing_run_reports_failed_with_its_reason(client: httpx.Client, admi
 def test_an_async_rebuild_reports_queued_running_completed_and_then_serves(
     client: httpx.Client, live_server: LiveServer, platform: Platform, admin: Account
 ) -> None:
+    before = platform.indexes.production()
+    assert before is not None
+    try:
+        rebuild_and_follow(client, live_server, platform, admin)
+    finally:  # later tests expect the session's index: put it back (rollback is what an admin would do)
+        if platform.indexes.production().version != before.version:  # type: ignore[union-attr]
+            platform.indexes.rollback()
+        wait_until(lambda: platform.serving.version == before.version, 30)
+
+
+def wait_until(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert check()
+
+
+def rebuild_and_follow(
+    client: httpx.Client, live_server: LiveServer, platform: Platform, admin: Account
+) -> None:
     with connect(ws_url(live_server, WS_PATH, admin.token)) as ws:
         assert exchange(ws, {"type": "ping"}) == {"type": "pong"}
         r = execute(client, admin, {"workflow_id": "rebuild_index", "inputs": {}, "async": True})
